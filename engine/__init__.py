@@ -1,0 +1,26 @@
+"""Tessera's engine: tables, typed fields, validation, records — no HTTP, no HTML."""
+
+from .api import Base, Database, Table, connect
+from .errors import (
+    Conflict,
+    NotFound,
+    Problem,
+    SchemaError,
+    TesseraError,
+    ValidationError,
+)
+from .record import Record
+
+__all__ = [
+    "Base",
+    "Conflict",
+    "Database",
+    "NotFound",
+    "Problem",
+    "Record",
+    "SchemaError",
+    "Table",
+    "TesseraError",
+    "ValidationError",
+    "connect",
+]

@@ -1,0 +1,366 @@
+"""The Python API: use Tessera without a server.
+
+import engine
+db = engine.connect("sqlite:///crm.db")
+customers = db.create_base("CRM").create_table("客户", fields=[
+    {"name": "姓名", "type": "text", "rules": {"required": True}},
+    {"name": "手机", "type": "phone", "rules": {"unique": True}},
+])
+rec = customers.create({"姓名": "张三", "手机": "13800138000"})
+customers.update(rec.id, {"手机": "13900139000"})
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.engine import make_url
+
+from schemas.field import FieldSpec
+
+from . import convert, meta, records, schema
+from .attachments import AttachmentStore
+from .db import migrate, open_engine, read_transaction, write_transaction
+from .errors import NotFound
+from .model import FieldDef, TableSchema, load_table
+from .names import name_key
+from .record import Record
+from .rules import Rules
+
+T = TypeVar("T")
+FieldLike = FieldSpec | Mapping[str, Any]
+
+
+def _spec(f: FieldLike) -> FieldSpec:
+    return f if isinstance(f, FieldSpec) else FieldSpec.model_validate(dict(f))
+
+
+def default_data_dir(url: str) -> Path:
+    """Where attachments live: TESSERA_DATA_DIR, or beside a SQLite file, or ./data."""
+    env = os.environ.get("TESSERA_DATA_DIR")
+    if env:
+        return Path(env)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db_path = Path(str(parsed.database))
+        return db_path.with_name(db_path.name + ".files")
+    return Path("data")
+
+
+def connect(
+    url: str = "sqlite:///tessera.db",
+    *,
+    user: int | None = None,
+    data_dir: str | Path | None = None,
+) -> Database:
+    """Open (and, if new, create) a Tessera database. Migrations are applied on open."""
+    engine = open_engine(url)
+    migrate(engine)
+    store = AttachmentStore(data_dir if data_dir is not None else default_data_dir(url))
+    return Database(engine, store, user)
+
+
+class Database:
+    """A Tessera database. Calls act as `user` (recorded as created-by / modified-by)."""
+
+    def __init__(self, engine: Engine, attachments: AttachmentStore, user: int | None) -> None:
+        self.engine = engine
+        self.attachments = attachments
+        self.user = user
+
+    def acting_as(self, user: int | None) -> Database:
+        """The same database, with writes recorded as made by `user`."""
+        return Database(self.engine, self.attachments, user)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with write_transaction(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with read_transaction(self.engine) as conn:
+            yield conn
+
+    def _write(self, fn: Callable[[Connection], T]) -> T:
+        with self.write() as conn:
+            return fn(conn)
+
+    def _read(self, fn: Callable[[Connection], T]) -> T:
+        with self.read() as conn:
+            return fn(conn)
+
+    # --- users ---------------------------------------------------------------------------------
+    def create_user(self, email: str, name: str | None = None, *, admin: bool = False) -> int:
+        from .users import create_user
+
+        return self._write(lambda c: create_user(c, email, name, admin=admin))
+
+    # --- bases ---------------------------------------------------------------------------------
+    def create_base(self, name: str) -> Base:
+        base_id = self._write(lambda c: schema.create_base(c, name))
+        return Base(self, base_id)
+
+    def bases(self) -> list[Base]:
+        b = meta.bases
+        ids = self._read(
+            lambda c: list(
+                c.execute(
+                    select(b.c.id).where(b.c.trashed_at.is_(None)).order_by(b.c.position, b.c.id)
+                ).scalars()
+            )
+        )
+        return [Base(self, i) for i in ids]
+
+    def base(self, ref: str | int) -> Base:
+        """A base by id or name (case-insensitive)."""
+        b = meta.bases
+        cond = b.c.id == ref if isinstance(ref, int) else b.c.name_key == name_key(ref.strip())
+        found = self._read(lambda c: c.execute(select(b.c.id).where(cond)).scalar())
+        if found is None:
+            raise NotFound(f"No base {ref!r}", f"没有库 {ref!r}")
+        return Base(self, int(found))
+
+
+class Base:
+    def __init__(self, db: Database, base_id: int) -> None:
+        self.db = db
+        self.id = base_id
+
+    def __repr__(self) -> str:
+        return f"<Base {self.id} {self.name!r}>"
+
+    @property
+    def name(self) -> str:
+        b = meta.bases
+        return str(
+            self.db._read(
+                lambda c: c.execute(select(b.c.name).where(b.c.id == self.id)).scalar_one()
+            )
+        )
+
+    def rename(self, name: str) -> None:
+        self.db._write(lambda c: schema.rename_base(c, self.id, name))
+
+    def delete(self) -> None:
+        self.db._write(lambda c: schema.delete_base(c, self.id))
+
+    def create_table(
+        self,
+        name: str,
+        fields: Sequence[FieldLike] = (),
+        *,
+        primary: str | None = None,
+        description: str = "",
+    ) -> Table:
+        specs = [_spec(f) for f in fields]
+        table_id = self.db._write(
+            lambda c: schema.create_table(
+                c, self.id, name, specs, primary=primary, description=description
+            )
+        )
+        return Table(self.db, table_id)
+
+    def tables(self) -> list[Table]:
+        t = meta.tables
+        ids = self.db._read(
+            lambda c: list(
+                c.execute(
+                    select(t.c.id)
+                    .where(t.c.base_id == self.id, t.c.trashed_at.is_(None))
+                    .order_by(t.c.position, t.c.id)
+                ).scalars()
+            )
+        )
+        return [Table(self.db, i) for i in ids]
+
+    def table(self, ref: str | int) -> Table:
+        t = meta.tables
+        cond = t.c.id == ref if isinstance(ref, int) else t.c.name_key == name_key(ref.strip())
+        found = self.db._read(
+            lambda c: c.execute(select(t.c.id).where(t.c.base_id == self.id, cond)).scalar()
+        )
+        if found is None:
+            raise NotFound(f"No table {ref!r} in this base", f"此库中没有表 {ref!r}")
+        return Table(self.db, int(found))
+
+
+class Table:
+    """A user table: its schema and its records."""
+
+    def __init__(self, db: Database, table_id: int) -> None:
+        self.db = db
+        self.id = table_id
+
+    def __repr__(self) -> str:
+        return f"<Table {self.id} {self.name!r}>"
+
+    def schema(self) -> TableSchema:
+        return self.db._read(lambda c: load_table(c, self.id))
+
+    @property
+    def name(self) -> str:
+        return self.schema().name
+
+    @property
+    def fields(self) -> list[FieldDef]:
+        return self.schema().fields
+
+    def field(self, ref: str | int) -> FieldDef:
+        return self.schema().field(ref)
+
+    # --- schema --------------------------------------------------------------------------------
+    def rename(self, name: str) -> None:
+        self.db._write(lambda c: schema.rename_table(c, self.id, name))
+
+    def drop(self) -> None:
+        """Delete the table and all its records."""
+        self.db._write(lambda c: schema.delete_table(c, self.id))
+
+    def add_field(
+        self,
+        name: str,
+        type: str = "text",
+        *,
+        options: Mapping[str, Any] | None = None,
+        rules: Mapping[str, Any] | None = None,
+        description: str = "",
+    ) -> FieldDef:
+        spec = FieldSpec(
+            name=name,
+            type=type,
+            options=dict(options or {}),
+            rules=dict(rules or {}),
+            description=description,
+        )
+        field_id = self.db._write(lambda c: schema.add_field(c, self.id, spec))
+        return self.field(field_id)
+
+    def rename_field(self, ref: str | int, name: str) -> None:
+        self.db._write(lambda c: schema.rename_field(c, self.id, ref, name))
+
+    def delete_field(self, ref: str | int) -> None:
+        self.db._write(lambda c: schema.delete_field(c, self.id, ref))
+
+    def set_primary(self, ref: str | int) -> None:
+        self.db._write(lambda c: schema.set_primary(c, self.id, ref))
+
+    def set_rules(self, ref: str | int, rules: Mapping[str, Any] | Rules) -> None:
+        value = rules if isinstance(rules, Rules) else dict(rules)
+        self.db._write(lambda c: schema.set_rules(c, self.id, ref, value))
+
+    def set_options(self, ref: str | int, options: Mapping[str, Any]) -> None:
+        """Change a field's options; renaming or removing a select option rewrites the rows."""
+        self.db._write(lambda c: convert.set_options(c, self.id, ref, dict(options)))
+
+    def preview_type_change(
+        self, ref: str | int, type: str, options: Mapping[str, Any] | None = None
+    ) -> convert.ConversionPreview:
+        """What changing the field's type would do to its values, without changing anything."""
+        return self.db._read(lambda c: convert.preview(c, self.id, ref, type, dict(options or {})))
+
+    def change_type(
+        self,
+        ref: str | int,
+        type: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        keep_unconverted: bool = True,
+    ) -> convert.ConversionResult:
+        """Convert the field to another type. Values that do not convert are kept in a new text
+        field beside it unless `keep_unconverted=False` says to drop them."""
+        return self.db._write(
+            lambda c: convert.change_type(
+                c, self.id, ref, type, dict(options or {}), keep_unconverted=keep_unconverted
+            )
+        )
+
+    # --- records -------------------------------------------------------------------------------
+    def _ctx(self, conn: Connection) -> records.WriteContext:
+        return records.context(conn, self.db.user, self.db.attachments)
+
+    def create(self, fields: Mapping[Any, Any]) -> Record:
+        return self.create_many([fields])[0]
+
+    def create_many(self, rows: Sequence[Mapping[Any, Any]]) -> list[Record]:
+        """Create records in one transaction: all of them, or none and a ValidationError."""
+
+        def run(conn: Connection) -> list[Record]:
+            s = load_table(conn, self.id)
+            ids = records.create(self._ctx(conn), s, rows)
+            return records.read(conn, s, ids)
+
+        return self.db._write(run)
+
+    def insert_many(self, rows: Sequence[Mapping[Any, Any]]) -> list[int]:
+        """Like create_many but returns only the new ids (the fast path for large batches)."""
+        return self.db._write(lambda c: records.create(self._ctx(c), load_table(c, self.id), rows))
+
+    def get(self, record_id: int) -> Record:
+        return self.db._read(lambda c: records.read(c, load_table(c, self.id), [record_id])[0])
+
+    def get_many(self, ids: Sequence[int]) -> list[Record]:
+        return self.db._read(lambda c: records.read(c, load_table(c, self.id), ids))
+
+    def update(
+        self, record_id: int, fields: Mapping[Any, Any], *, expected_version: int | None = None
+    ) -> Record:
+        """Change only the given fields. With `expected_version`, fail with Conflict if the
+        record changed since it was read."""
+        versions = {record_id: expected_version} if expected_version is not None else None
+        return self.update_many([(record_id, fields)], expected_versions=versions)[0]
+
+    def update_many(
+        self,
+        changes: Sequence[tuple[int, Mapping[Any, Any]]],
+        *,
+        expected_versions: Mapping[int, int] | None = None,
+    ) -> list[Record]:
+        def run(conn: Connection) -> list[Record]:
+            s = load_table(conn, self.id)
+            records.update_many(self._ctx(conn), s, changes, expected_versions=expected_versions)
+            return records.read(conn, s, [rid for rid, _ in changes])
+
+        return self.db._write(run)
+
+    def delete(self, *ids: int) -> None:
+        """Move records to the trash (see `restore` and `purge`)."""
+        self.db._write(lambda c: records.trash(self._ctx(c), load_table(c, self.id), list(ids)))
+
+    def restore(self, *ids: int) -> None:
+        self.db._write(lambda c: records.restore(self._ctx(c), load_table(c, self.id), list(ids)))
+
+    def purge(self, *ids: int) -> None:
+        self.db._write(lambda c: records.purge(self._ctx(c), load_table(c, self.id), list(ids)))
+
+    def move(self, record_id: int, *, before: int | None = None, after: int | None = None) -> None:
+        self.db._write(
+            lambda c: records.move(
+                self._ctx(c), load_table(c, self.id), record_id, before=before, after=after
+            )
+        )
+
+    def all(self, *, limit: int = 100, offset: int = 0, trashed: bool = False) -> list[Record]:
+        """A page of records in manual order."""
+        return self.db._read(
+            lambda c: records.page(
+                c, load_table(c, self.id), limit=limit, offset=offset, trashed=trashed
+            )
+        )
+
+    def count(self, *, trashed: bool = False) -> int:
+        return self.db._read(lambda c: records.count(c, load_table(c, self.id), trashed=trashed))

@@ -1,0 +1,92 @@
+"""Opening a database: the SQLAlchemy engine, SQLite pragmas, transactions, migrations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _json_dumps(value: Any) -> str:
+    # keep Chinese readable in storage so substring search over JSON text works
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def open_engine(url: str) -> Engine:
+    """A SQLAlchemy engine for `url`, set up for Tessera (WAL and real transactions on SQLite)."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    kwargs: dict[str, Any] = {"json_serializer": _json_dumps}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    engine = create_engine(parsed, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _setup_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+    return engine
+
+
+def _setup_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        # let SQLAlchemy, not the driver, decide when transactions begin, so DDL is transactional
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not in_memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        # writers take the lock up front: no deadlock between two deferred readers turned writers
+        mode = conn.info.pop("begin_mode", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a write: commits at the end, rolls back everything on any error."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.info["begin_mode"] = "IMMEDIATE"
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A consistent snapshot for reading."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def _alembic_config(conn: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the metadata schema up to the newest migration (a no-op when it already is)."""
+    with write_transaction(engine) as conn:
+        cfg = _alembic_config(conn)
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current != head:
+            command.upgrade(cfg, "head")

@@ -1,0 +1,32 @@
+"""What a read returns: a record with its field values by field name, and its system values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Record(Mapping[str, Any]):
+    """A record. `record["Name"]` reads a field by name; `record.fields` is the whole dict."""
+
+    id: int
+    fields: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: int | None = None
+    updated_by: int | None = None
+    version: int = 1
+    trashed_at: dt.datetime | None = None
+    by_id: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)

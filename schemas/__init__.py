@@ -1,0 +1,1 @@
+"""Pydantic models of Tessera's schema language (bases, tables, fields, views) and presets."""

@@ -1,0 +1,72 @@
+"""The `tessera` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import engine
+
+DEFAULT_DB = "sqlite:///tessera.db"
+
+
+def _db(args: argparse.Namespace) -> engine.Database:
+    return engine.connect(args.db)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(_db(args))
+    print(f"Tessera serving {args.db} at http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    db = _db(args)
+    for base in db.bases():
+        print(f"{base.name}  (base {base.id})")
+        for table in base.tables():
+            s = table.schema()
+            print(f"  {s.name}  (table {s.id}, {table.count()} records)")
+            for f in s.fields:
+                mark = "*" if f.id == s.primary_field_id else " "
+                rules = f.rules.model_dump(exclude_defaults=True)
+                extra = f"  rules={rules}" if rules else ""
+                print(f"   {mark} {f.name}: {f.type.name}{extra}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tessera", description="Tessera multidimensional tables")
+    p.add_argument(
+        "--db",
+        default=os.environ.get("TESSERA_DATABASE_URL", DEFAULT_DB),
+        help="database URL (default: $TESSERA_DATABASE_URL or sqlite:///tessera.db)",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the web interface")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("schema", help="print bases, tables and fields")
+    s.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except engine.TesseraError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
