@@ -63,6 +63,12 @@ class SchemaError(TesseraError):
     code = "invalid_schema"
 
 
+class QueryError(TesseraError):
+    """A query that cannot run as asked: unknown field or operator, a value that does not fit."""
+
+    code = "invalid_query"
+
+
 @dataclass
 class ValidationError(TesseraError):
     """A write was rejected; nothing was written. Lists every problem at once."""

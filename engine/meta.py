@@ -1,4 +1,4 @@
-"""The metadata tables: workspaces, users, bases, tables, fields, views.
+"""The metadata tables: workspaces, users, bases, tables, fields, views, saved filters.
 
 Their schema is created and upgraded by the Alembic migrations in `engine/migrations`; these
 definitions are what the engine queries with, and a test checks that they match the migrations.
@@ -113,6 +113,21 @@ views = Table(
     Column("position", Float, nullable=False, default=0),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("trashed_at", UTCDateTime()),
+)
+
+saved_filters = Table(
+    "meta_saved_filters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", Integer, ForeignKey("meta_tables.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("name_key", String(255)),
+    Column("filter", json_type(), nullable=False),
+    Column("created_by", Integer, ForeignKey("meta_users.id")),
+    Column("position", Float, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("table_id", "name_key"),
 )
 
 Index("ix_meta_fields_table", fields.c.table_id, fields.c.position)

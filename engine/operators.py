@@ -1,0 +1,413 @@
+"""Filter operators: a registry keyed by (value kind, operator name).
+
+A field type's value kind ("text", "number", "date", ...) is its filtering capability; an operator
+registers for the kinds it applies to. Each operator parses its value when the query is built — a
+value that does not fit is a QueryError then, never a filter that quietly matches all or nothing —
+and compiles to a SQLAlchemy expression.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    cast,
+    distinct,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .dates import Clock, Span, resolve_day, resolve_within
+from .errors import QueryError, ValueProblem
+from .fields import FieldType
+from .fields.choice import SingleSelectType
+from .fields.numeric import as_number
+
+KIND_OF_TYPE = {
+    "text": "text",
+    "long_text": "text",
+    "email": "text",
+    "phone": "text",
+    "url": "text",
+    "number": "number",
+    "currency": "number",
+    "percent": "number",
+    "rating": "number",
+    "duration": "number",
+    "autonumber": "number",
+    "date": "date",
+    "datetime": "datetime",
+    "created_time": "datetime",
+    "last_modified_time": "datetime",
+    "single_select": "select",
+    "multiple_select": "multi_select",
+    "checkbox": "checkbox",
+    "created_by": "user",
+    "last_modified_by": "user",
+    "attachment": "attachment",
+}
+
+
+def value_kind(ftype: FieldType) -> str:
+    """The filtering capability of a field type."""
+    if ftype.name == "user":
+        return "multi_user" if ftype.options.multiple else "user"
+    return KIND_OF_TYPE.get(ftype.name, "other")
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What an operator needs to compile: the column, its field type, and who is asking when."""
+
+    column: ColumnElement[Any]
+    ftype: FieldType
+    field_name: str
+    dialect: str
+    clock: Clock
+    user_id: int | None
+
+
+Compile = Callable[[Ctx, Any], ColumnElement[bool]]
+Parse = Callable[[Ctx, Any], Any]
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    label_en: str
+    label_zh: str
+    parse: Parse
+    compile: Compile
+
+
+REGISTRY: dict[tuple[str, str], Operator] = {}
+
+
+def register(
+    kinds: tuple[str, ...], name: str, en: str, zh: str, parse: Parse, compile: Compile
+) -> None:
+    for kind in kinds:
+        REGISTRY[(kind, name)] = Operator(name, en, zh, parse, compile)
+
+
+def operators_for(ftype: FieldType) -> list[Operator]:
+    kind = value_kind(ftype)
+    return [op for (k, _), op in REGISTRY.items() if k == kind]
+
+
+def find(ftype: FieldType, name: str, field_name: str) -> Operator:
+    op = REGISTRY.get((value_kind(ftype), name))
+    if op is None:
+        valid = ", ".join(o.name for o in operators_for(ftype))
+        raise QueryError(
+            f"Operator {name!r} does not apply to field {field_name!r} ({ftype.label_en}); "
+            f"use one of: {valid}",
+            f"运算符 {name!r} 不适用于字段 {field_name!r}（{ftype.label_zh}）；可用：{valid}",
+        )
+    return op
+
+
+def _bad_value(ctx: Ctx, value: Any, want_en: str, want_zh: str) -> QueryError:
+    return QueryError(
+        f"Filter on {ctx.field_name!r} needs {want_en}, not {value!r}",
+        f"字段 {ctx.field_name!r} 的筛选条件需要{want_zh}，而不是 {value!r}",
+    )
+
+
+# --- value parsers ------------------------------------------------------------------------------
+def p_none(ctx: Ctx, value: Any) -> None:
+    if value not in (None, "", [], True):
+        raise _bad_value(ctx, value, "no value", "不填值")
+
+
+def p_text(ctx: Ctx, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+        raise _bad_value(ctx, value, "some text", "文本")
+    return str(value)
+
+
+def p_number(ctx: Ctx, value: Any) -> float | int:
+    try:
+        if isinstance(value, str) and ctx.ftype.name in ("percent", "duration"):
+            n = ctx.ftype.normalize(value)
+        else:
+            n = as_number(value, "￥¥$€£元%")
+    except ValueProblem:
+        n = None
+    if n is None:
+        raise _bad_value(ctx, value, "a number", "数字")
+    return n  # type: ignore[no-any-return]
+
+
+def p_range(ctx: Ctx, value: Any) -> tuple[float | int, float | int]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise _bad_value(ctx, value, "two numbers [low, high]", "两个数字 [下限, 上限]")
+    lo, hi = p_number(ctx, value[0]), p_number(ctx, value[1])
+    if lo > hi:
+        raise _bad_value(ctx, value, "a low bound not above the high bound", "下限不大于上限")
+    return lo, hi
+
+
+def p_day(ctx: Ctx, value: Any) -> Span:
+    return resolve_day(value, ctx.clock)
+
+
+def p_within(ctx: Ctx, value: Any) -> Span:
+    return resolve_within(value, ctx.clock)
+
+
+def p_option(ctx: Ctx, value: Any) -> str:
+    assert isinstance(ctx.ftype, SingleSelectType)
+    if not isinstance(value, str) or not value.strip():
+        raise _bad_value(ctx, value, "an option", "选项")
+    try:
+        return ctx.ftype.resolve(value)
+    except ValueProblem as p:
+        raise QueryError(
+            f"Filter on {ctx.field_name!r}: {p.message_en}",
+            f"字段 {ctx.field_name!r} 的筛选条件：{p.message_zh}",
+        ) from None
+
+
+def p_options(ctx: Ctx, value: Any) -> list[str]:
+    items = value if isinstance(value, list | tuple) else [value]
+    if not items:
+        raise _bad_value(ctx, value, "at least one option", "至少一个选项")
+    out: list[str] = []
+    for item in items:
+        name = p_option(ctx, item)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def p_user(ctx: Ctx, value: Any) -> int:
+    if value == "me":
+        if ctx.user_id is None:
+            raise QueryError(
+                f"Filter on {ctx.field_name!r} says 'me', but no user is signed in",
+                f"字段 {ctx.field_name!r} 的筛选条件为“我”，但当前没有登录用户",
+            )
+        return ctx.user_id
+    if isinstance(value, dict) and "id" in value:
+        value = value["id"]
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _bad_value(ctx, value, "a user id or 'me'", "用户 ID 或“我”")
+    try:
+        return int(value)
+    except ValueError:
+        raise _bad_value(ctx, value, "a user id or 'me'", "用户 ID 或“我”") from None
+
+
+def p_users(ctx: Ctx, value: Any) -> list[int]:
+    items = value if isinstance(value, list | tuple) else [value]
+    if not items:
+        raise _bad_value(ctx, value, "at least one user", "至少一位用户")
+    return sorted({p_user(ctx, v) for v in items})
+
+
+# --- compilers ----------------------------------------------------------------------------------
+def _or_empty(ctx: Ctx, expr: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Negative operators (is not, ≠, does not contain, none of) also match empty values."""
+    return or_(ctx.column.is_(None), expr)
+
+
+def c_empty(ctx: Ctx, _: Any) -> ColumnElement[bool]:
+    if ctx.ftype.name == "checkbox":
+        return or_(ctx.column.is_(None), ctx.column == false())
+    return ctx.column.is_(None)
+
+
+def c_not_empty(ctx: Ctx, _: Any) -> ColumnElement[bool]:
+    return not_(c_empty(ctx, None))
+
+
+def c_text_is(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    return func.lower(ctx.column) == func.lower(literal(v))
+
+
+def c_text_is_not(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    return _or_empty(ctx, func.lower(ctx.column) != func.lower(literal(v)))
+
+
+def c_contains(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    return ctx.column.icontains(v, autoescape=True)
+
+
+def c_not_contains(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    return _or_empty(ctx, not_(ctx.column.icontains(v, autoescape=True)))
+
+
+def c_starts(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    return ctx.column.istartswith(v, autoescape=True)
+
+
+def c_ends(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    return ctx.column.iendswith(v, autoescape=True)
+
+
+def _cmp(fn: Callable[[ColumnElement[Any], Any], ColumnElement[bool]]) -> Compile:
+    return lambda ctx, v: fn(ctx.column, v)
+
+
+def c_ne(ctx: Ctx, v: Any) -> ColumnElement[bool]:
+    return _or_empty(ctx, ctx.column != v)
+
+
+def c_between(ctx: Ctx, v: tuple[Any, Any]) -> ColumnElement[bool]:
+    return and_(ctx.column >= v[0], ctx.column <= v[1])
+
+
+def _bound(ctx: Ctx, day: dt.date) -> ColumnElement[Any]:
+    """A day boundary as the column compares it: a date, or the UTC instant of local midnight."""
+    if value_kind(ctx.ftype) == "datetime":
+        return literal(ctx.clock.midnight(day), ctx.column.type)
+    return literal(day, ctx.column.type)
+
+
+def c_day_is(ctx: Ctx, span: Span) -> ColumnElement[bool]:
+    return and_(ctx.column >= _bound(ctx, span[0]), ctx.column < _bound(ctx, span[1]))
+
+
+def c_before(ctx: Ctx, span: Span) -> ColumnElement[bool]:
+    return ctx.column < _bound(ctx, span[0])
+
+
+def c_after(ctx: Ctx, span: Span) -> ColumnElement[bool]:
+    return ctx.column >= _bound(ctx, span[1])
+
+
+def c_on_or_before(ctx: Ctx, span: Span) -> ColumnElement[bool]:
+    return ctx.column < _bound(ctx, span[1])
+
+
+def c_on_or_after(ctx: Ctx, span: Span) -> ColumnElement[bool]:
+    return ctx.column >= _bound(ctx, span[0])
+
+
+def c_eq(ctx: Ctx, v: Any) -> ColumnElement[bool]:
+    same: ColumnElement[bool] = ctx.column == v
+    return same
+
+
+def c_in(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
+    return ctx.column.in_(vs)
+
+
+def c_not_in(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
+    return _or_empty(ctx, ctx.column.not_in(vs))
+
+
+def c_checked(ctx: Ctx, _: Any) -> ColumnElement[bool]:
+    return ctx.column == true()
+
+
+# lists (multiple select, several users) are JSON arrays: json_each on SQLite, jsonb on PostgreSQL
+def _elements(ctx: Ctx) -> Any:
+    return func.json_each(ctx.column).table_valued("value")
+
+
+def _jsonb(ctx: Ctx) -> Any:
+    return type_coerce(ctx.column, JSONB)
+
+
+def c_has_any(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
+    if ctx.dialect == "postgresql":
+        return or_(*(_jsonb(ctx).contains([v]) for v in vs))
+    el = _elements(ctx)
+    return exists(select(literal(1)).select_from(el).where(el.c.value.in_(vs)))
+
+
+def c_has_all(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
+    if ctx.dialect == "postgresql":
+        return _jsonb(ctx).contains(vs)  # type: ignore[no-any-return]
+    el = _elements(ctx)
+    found = select(func.count(distinct(el.c.value))).select_from(el).where(el.c.value.in_(vs))
+    return found.scalar_subquery() == len(vs)
+
+
+def c_has_none(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
+    return _or_empty(ctx, not_(c_has_any(ctx, vs)))
+
+
+def c_exactly(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
+    if ctx.dialect == "postgresql":
+        j = _jsonb(ctx)
+        return and_(j.contains(vs), j.contained_by(vs))
+    return and_(c_has_all(ctx, vs), func.json_array_length(ctx.column) == len(vs))
+
+
+def c_search_text(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
+    return cast(column, String).icontains(q, autoescape=True)
+
+
+ALL = (
+    "text",
+    "number",
+    "date",
+    "datetime",
+    "select",
+    "multi_select",
+    "checkbox",
+    "user",
+    "multi_user",
+    "attachment",
+    "other",
+)
+TEXT = ("text",)
+NUM = ("number",)
+DATES = ("date", "datetime")
+
+register(ALL, "is_empty", "is empty", "为空", p_none, c_empty)
+register(ALL, "is_not_empty", "is not empty", "不为空", p_none, c_not_empty)
+register(TEXT, "is", "is", "等于", p_text, c_text_is)
+register(TEXT, "is_not", "is not", "不等于", p_text, c_text_is_not)
+register(TEXT, "contains", "contains", "包含", p_text, c_contains)
+register(TEXT, "not_contains", "does not contain", "不包含", p_text, c_not_contains)
+register(TEXT, "starts_with", "starts with", "开头是", p_text, c_starts)
+register(TEXT, "ends_with", "ends with", "结尾是", p_text, c_ends)
+register(NUM, "=", "=", "等于", p_number, c_eq)
+register(NUM, "!=", "≠", "不等于", p_number, c_ne)
+register(NUM, "<", "<", "小于", p_number, _cmp(lambda c, v: c < v))
+register(NUM, "<=", "≤", "小于等于", p_number, _cmp(lambda c, v: c <= v))
+register(NUM, ">", ">", "大于", p_number, _cmp(lambda c, v: c > v))
+register(NUM, ">=", "≥", "大于等于", p_number, _cmp(lambda c, v: c >= v))
+register(NUM, "between", "between", "介于", p_range, c_between)
+register(DATES, "is", "is", "是", p_day, c_day_is)
+register(DATES, "is_before", "is before", "早于", p_day, c_before)
+register(DATES, "is_after", "is after", "晚于", p_day, c_after)
+register(DATES, "is_on_or_before", "is on or before", "不晚于", p_day, c_on_or_before)
+register(DATES, "is_on_or_after", "is on or after", "不早于", p_day, c_on_or_after)
+register(DATES, "is_within", "is within", "在范围内", p_within, c_day_is)
+register(("select",), "is", "is", "是", p_option, c_eq)
+register(("select",), "is_not", "is not", "不是", p_option, c_ne)
+register(("select",), "is_any_of", "is any of", "是其中之一", p_options, c_in)
+register(("select",), "is_none_of", "is none of", "不是其中任何一个", p_options, c_not_in)
+register(("multi_select",), "has_any_of", "has any of", "包含任一", p_options, c_has_any)
+register(("multi_select",), "has_all_of", "has all of", "包含全部", p_options, c_has_all)
+register(("multi_select",), "has_none_of", "has none of", "不包含任何", p_options, c_has_none)
+register(("multi_select",), "is_exactly", "is exactly", "恰好是", p_options, c_exactly)
+register(("checkbox",), "is_checked", "is checked", "已勾选", p_none, c_checked)
+register(("checkbox",), "is_unchecked", "is unchecked", "未勾选", p_none, c_empty)
+register(("user",), "is", "is", "是", p_user, c_eq)
+register(("user",), "is_not", "is not", "不是", p_user, c_ne)
+register(("user",), "is_any_of", "is any of", "是其中之一", p_users, c_in)
+register(("user",), "is_none_of", "is none of", "不是其中任何一个", p_users, c_not_in)
+register(("multi_user",), "has_any_of", "has any of", "包含任一", p_users, c_has_any)
+register(("multi_user",), "has_all_of", "has all of", "包含全部", p_users, c_has_all)
+register(("multi_user",), "has_none_of", "has none of", "不包含任何", p_users, c_has_none)
+register(("multi_user",), "is_exactly", "is exactly", "恰好是", p_users, c_exactly)
