@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, distinct, func, true
+from sqlalchemy import ColumnElement, Float, case, cast, distinct, func, not_
 
 from schemas.query import Aggregate
 
-from . import operators
+from . import expressions, operators
 from .errors import QueryError
 
 if TYPE_CHECKING:
@@ -55,8 +55,7 @@ def _expression(compiler: Compiler, agg: Aggregate) -> ColumnElement[Any]:
             f"The aggregate {agg.fn!r} does not apply to field {f.name!r} ({f.type.label_en})",
             f"汇总方式 {agg.fn!r} 不适用于字段 {f.name!r}（{f.type.label_zh}）",
         )
-    filled_test = col == true() if kind == "checkbox" else col.is_not(None)
-    filled = func.count(case((filled_test, 1)))
+    filled = func.count(case((not_(expressions.empty(col, f.type, compiler.dialect)), 1)))
     share = cast(filled, Float) / func.nullif(func.count(), 0)
     fn = agg.fn
     if fn == "count":
@@ -66,11 +65,11 @@ def _expression(compiler: Compiler, agg: Aggregate) -> ColumnElement[Any]:
     if fn == "empty":
         return func.count() - filled
     if fn == "unique":
-        return func.count(distinct(col))
+        return func.count(distinct(expressions.value(col, compiler.dialect)))
     if fn == "sum":
         return func.sum(col)
-    if fn == "average":
-        return func.avg(col)
+    if fn == "average":  # a float on both databases (PostgreSQL's avg of integers is numeric)
+        return cast(func.avg(col), Float)
     if fn in ("min", "earliest"):
         return func.min(col)
     if fn in ("max", "latest"):

@@ -18,15 +18,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import make_url
 
 from schemas.field import FieldSpec
 
 from . import convert, meta, records, schema
+from . import options as options_
 from .attachments import AttachmentStore
 from .db import migrate, open_engine, read_transaction, write_transaction
-from .errors import NotFound
+from .errors import NotFound, SchemaError
 from .model import FieldDef, TableSchema, load_table
 from .names import name_key
 from .record import Record
@@ -37,7 +39,20 @@ FieldLike = FieldSpec | Mapping[str, Any]
 
 
 def _spec(f: FieldLike) -> FieldSpec:
-    return f if isinstance(f, FieldSpec) else FieldSpec.model_validate(dict(f))
+    """A field definition, checked; a SchemaError (not Pydantic's error) when it is wrong."""
+    if isinstance(f, FieldSpec):
+        return f
+    try:
+        return FieldSpec.model_validate(dict(f))
+    except PydanticValidationError as e:
+        name = f.get("name") if isinstance(f, Mapping) else None
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'field'}: {err['msg']}" for err in e.errors()
+        )
+        raise SchemaError(
+            f"Invalid definition of field {name!r}: {detail}",
+            f"字段 {name!r} 的定义无效：{detail}",
+        ) from None
 
 
 def default_data_dir(url: str) -> Path:
@@ -240,12 +255,14 @@ class Table:
         rules: Mapping[str, Any] | None = None,
         description: str = "",
     ) -> FieldDef:
-        spec = FieldSpec(
-            name=name,
-            type=type,
-            options=dict(options or {}),
-            rules=dict(rules or {}),
-            description=description,
+        spec = _spec(
+            {
+                "name": name,
+                "type": type,
+                "options": dict(options or {}),
+                "rules": dict(rules or {}),
+                "description": description,
+            }
         )
         field_id = self.db._write(lambda c: schema.add_field(c, self.id, spec))
         return self.field(field_id)
@@ -265,7 +282,7 @@ class Table:
 
     def set_options(self, ref: str | int, options: Mapping[str, Any]) -> None:
         """Change a field's options; renaming or removing a select option rewrites the rows."""
-        self.db._write(lambda c: convert.set_options(c, self.id, ref, dict(options)))
+        self.db._write(lambda c: options_.set_options(c, self.id, ref, dict(options)))
 
     def preview_type_change(
         self, ref: str | int, type: str, options: Mapping[str, Any] | None = None

@@ -30,7 +30,8 @@ class Clock:
             ) from None
 
     def today(self) -> dt.date:
-        return self.now.astimezone(self.zone).date()
+        now = self.now if self.now.tzinfo is not None else self.now.replace(tzinfo=UTC)
+        return now.astimezone(self.zone).date()
 
     def midnight(self, day: dt.date) -> dt.datetime:
         """The UTC instant at which local `day` starts."""
@@ -70,6 +71,13 @@ def _bad(value: Any, what_en: str = "a date", what_zh: str = "日期") -> QueryE
     )
 
 
+def _out_of_range(value: Any) -> QueryError:
+    return QueryError(
+        f"{value!r} reaches beyond the years 1 to 9999, which a filter cannot",
+        f"{value!r} 超出了筛选可用的公元 1 至 9999 年",
+    )
+
+
 def _add_months(day: dt.date, months: int) -> dt.date:
     y, m = divmod(day.month - 1 + months, 12)
     return dt.date(day.year + y, m + 1, 1)
@@ -89,34 +97,64 @@ def period(kind: str, offset: int, clock: Clock) -> Span:
     return start, dt.date(start.year + 1, 1, 1)
 
 
+MAX_DAYS = 100_000  # about 270 years: further is a mistake, not a filter
+
+
 def _days(spec: dict[str, Any]) -> int:
     n = spec.get("days")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_DAYS:
         raise QueryError(
-            f"'days' must be a whole number of days ≥ 0, not {n!r}",
-            f"“days”必须是不小于 0 的整数天数，而不是 {n!r}",
+            f"'days' must be a whole number of days from 0 to {MAX_DAYS}, not {n!r}",
+            f"“days”必须是 0 到 {MAX_DAYS} 之间的整数天数，而不是 {n!r}",
         )
     return n
 
 
+def _local_day(moment: dt.datetime, clock: Clock) -> dt.date:
+    """The user's calendar day at `moment`; a moment without an offset is in the user's zone."""
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(clock.zone).date()
+
+
+def _exact(day: dt.date) -> Span:
+    return day, day + dt.timedelta(days=1)
+
+
+def _parse_exact(text: str, clock: Clock) -> dt.date:
+    """'2024-03-05', or an ISO date-time ('2024-03-05T23:30+08:00'), as the user's day."""
+    s = text.strip()
+    try:
+        return dt.date.fromisoformat(s)
+    except ValueError:
+        pass
+    try:
+        return _local_day(dt.datetime.fromisoformat(s), clock)
+    except (ValueError, OverflowError):
+        raise _bad(text) from None
+
+
 def resolve_day(value: Any, clock: Clock) -> Span:
     """The span of an exact or relative day: '2024-03-05', {"relative": "last_month"}, ..."""
+    try:
+        return _resolve_day(value, clock)
+    except OverflowError:
+        raise _out_of_range(value) from None
+
+
+def _resolve_day(value: Any, clock: Clock) -> Span:
     if isinstance(value, dt.datetime):
-        value = value.astimezone(clock.zone).date()
+        return _exact(_local_day(value, clock))
     if isinstance(value, dt.date):
-        return value, value + dt.timedelta(days=1)
+        return _exact(value)
     if isinstance(value, str):
         if value in RELATIVE:
-            return resolve_day({"relative": value}, clock)
-        try:
-            day = dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            raise _bad(value) from None
-        return day, day + dt.timedelta(days=1)
+            return _resolve_day({"relative": value}, clock)
+        return _exact(_parse_exact(value, clock))
     if not isinstance(value, dict):
         raise _bad(value)
     if "date" in value:
-        return resolve_day(value["date"], clock)
+        return _resolve_day(value["date"], clock)
     rel = value.get("relative")
     today = clock.today()
     one = dt.timedelta(days=1)
@@ -142,6 +180,13 @@ def resolve_day(value: Any, clock: Clock) -> Span:
 def resolve_within(value: Any, clock: Clock) -> Span:
     """The span of 'is within': past/next week, month, year; past/next N days; this period.
     Past spans end with today and next spans start with today, as in Airtable."""
+    try:
+        return _resolve_within(value, clock)
+    except OverflowError:
+        raise _out_of_range(value) from None
+
+
+def _resolve_within(value: Any, clock: Clock) -> Span:
     if isinstance(value, str):
         value = {"within": value}
     if not isinstance(value, dict) or value.get("within") not in WITHIN:

@@ -13,10 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x7E55E2A  # the advisory lock key that serialises migrations on PostgreSQL
 
 
 def _json_dumps(value: Any) -> str:
@@ -83,8 +84,12 @@ def _alembic_config(conn: Connection) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the metadata schema up to the newest migration (a no-op when it already is)."""
+    """Bring the metadata schema up to the newest migration (a no-op when it already is).
+    Processes opening one database at once take turns: SQLite's write lock, PostgreSQL's
+    transaction-scoped advisory lock."""
     with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg = _alembic_config(conn)
         head = ScriptDirectory.from_config(cfg).get_current_head()
         current = MigrationContext.configure(conn).get_current_revision()

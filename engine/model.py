@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,9 +76,10 @@ class TableSchema:
 
     @property
     def sql(self) -> Table:
-        """The SQLAlchemy Table of the physical table, built from the field list."""
+        """The SQLAlchemy Table of the physical table, built from the field list (and shared
+        with other TableSchema objects of the same columns: see `shared_table`)."""
         if self._table is None:
-            self._table = physical_table(self.id, self.fields)
+            self._table = shared_table(self.id, self.fields)
         return self._table
 
     def field(self, ref: str | int | FieldDef) -> FieldDef:
@@ -160,6 +163,38 @@ def physical_table(table_id: int, fields: list[FieldDef]) -> Table:
     for f in fields:
         if f.rules.unique and f.type.stored:
             unique_index(table, f)
+    return table
+
+
+_TABLES: OrderedDict[tuple[Any, ...], Table] = OrderedDict()
+_TABLES_KEPT = 256
+_TABLES_LOCK = threading.Lock()
+
+
+def shared_table(table_id: int, fields: list[FieldDef]) -> Table:
+    """`physical_table(table_id, fields)`, the same object as long as the columns are the same.
+
+    SQLAlchemy caches a compiled statement by, among others, the Table object it reads: with a
+    Table built anew for each schema loaded (once a request), every query was compiled again —
+    about 2.5 ms of a 3.5 ms page. Only reads and writes use it; DDL builds its own Table."""
+    key = (
+        table_id,
+        *(
+            (f.id, repr(f.type.column_type()), f.type.column_default(), f.rules.unique)
+            for f in fields
+            if f.type.stored
+        ),
+    )
+    with _TABLES_LOCK:
+        table = _TABLES.get(key)
+        if table is not None:
+            _TABLES.move_to_end(key)
+            return table
+    table = physical_table(table_id, fields)
+    with _TABLES_LOCK:
+        table = _TABLES.setdefault(key, table)
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
     return table
 
 

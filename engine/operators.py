@@ -13,24 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    String,
-    and_,
-    cast,
-    distinct,
-    exists,
-    false,
-    func,
-    literal,
-    not_,
-    or_,
-    select,
-    true,
-    type_coerce,
-)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, true
 
+from . import expressions
 from .dates import Clock, Span, resolve_day, resolve_within
 from .errors import QueryError, ValueProblem
 from .fields import FieldType
@@ -223,13 +208,11 @@ def p_users(ctx: Ctx, value: Any) -> list[int]:
 # --- compilers ----------------------------------------------------------------------------------
 def _or_empty(ctx: Ctx, expr: ColumnElement[bool]) -> ColumnElement[bool]:
     """Negative operators (is not, ≠, does not contain, none of) also match empty values."""
-    return or_(ctx.column.is_(None), expr)
+    return or_(c_empty(ctx, None), expr)
 
 
 def c_empty(ctx: Ctx, _: Any) -> ColumnElement[bool]:
-    if ctx.ftype.name == "checkbox":
-        return or_(ctx.column.is_(None), ctx.column == false())
-    return ctx.column.is_(None)
+    return expressions.empty(ctx.column, ctx.ftype, ctx.dialect)
 
 
 def c_not_empty(ctx: Ctx, _: Any) -> ColumnElement[bool]:
@@ -275,7 +258,11 @@ def c_between(ctx: Ctx, v: tuple[Any, Any]) -> ColumnElement[bool]:
 def _bound(ctx: Ctx, day: dt.date) -> ColumnElement[Any]:
     """A day boundary as the column compares it: a date, or the UTC instant of local midnight."""
     if value_kind(ctx.ftype) == "datetime":
-        return literal(ctx.clock.midnight(day), ctx.column.type)
+        try:
+            moment = ctx.clock.midnight(day)
+        except OverflowError:  # local midnight of 1 January of year 1 is before UTC's year 1
+            moment = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return literal(moment, ctx.column.type)
     return literal(day, ctx.column.type)
 
 
@@ -316,28 +303,12 @@ def c_checked(ctx: Ctx, _: Any) -> ColumnElement[bool]:
     return ctx.column == true()
 
 
-# lists (multiple select, several users) are JSON arrays: json_each on SQLite, jsonb on PostgreSQL
-def _elements(ctx: Ctx) -> Any:
-    return func.json_each(ctx.column).table_valued("value")
-
-
-def _jsonb(ctx: Ctx) -> Any:
-    return type_coerce(ctx.column, JSONB)
-
-
 def c_has_any(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
-    if ctx.dialect == "postgresql":
-        return or_(*(_jsonb(ctx).contains([v]) for v in vs))
-    el = _elements(ctx)
-    return exists(select(literal(1)).select_from(el).where(el.c.value.in_(vs)))
+    return expressions.has_any(ctx.column, ctx.dialect, vs)
 
 
 def c_has_all(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
-    if ctx.dialect == "postgresql":
-        return _jsonb(ctx).contains(vs)  # type: ignore[no-any-return]
-    el = _elements(ctx)
-    found = select(func.count(distinct(el.c.value))).select_from(el).where(el.c.value.in_(vs))
-    return found.scalar_subquery() == len(vs)
+    return expressions.has_all(ctx.column, ctx.dialect, vs)
 
 
 def c_has_none(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
@@ -345,14 +316,7 @@ def c_has_none(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
 
 
 def c_exactly(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
-    if ctx.dialect == "postgresql":
-        j = _jsonb(ctx)
-        return and_(j.contains(vs), j.contained_by(vs))
-    return and_(c_has_all(ctx, vs), func.json_array_length(ctx.column) == len(vs))
-
-
-def c_search_text(column: ColumnElement[Any], q: str) -> ColumnElement[bool]:
-    return cast(column, String).icontains(q, autoescape=True)
+    return expressions.exactly(ctx.column, ctx.dialect, vs)
 
 
 ALL = (

@@ -126,12 +126,22 @@ class RuleChecker:
         r = self.rules
         problems: list[tuple[int, ValueProblem]] = []
         present = values
-        if required and r.required:
+        # each rule first asks C-level builtins whether any value could break it, and looks at
+        # the values one by one only if one could
+        if (
+            required
+            and r.required
+            and (
+                None in values
+                or [] in values
+                or (False in values and self.ftype.name == "checkbox")
+            )
+        ):
             for i, v in enumerate(values):
                 if v is None or v == [] or (v is False and self.ftype.name == "checkbox"):
                     problems.append((i, _required()))
         lo, hi = self.min, self.max
-        if lo is not None or hi is not None:
+        if (lo is not None or hi is not None) and not _within(present, lo, hi):
             for i, v in enumerate(present):
                 if v is None:
                     continue
@@ -164,6 +174,18 @@ class RuleChecker:
             f"{value[:40]!r} does not match the required format",
             f"{value[:40]!r} 不符合要求的格式",
         )
+
+
+def _within(values: list[Any], lo: Any, hi: Any) -> bool:
+    """Whether no value but None is below `lo` or above `hi` (False when unsure). The least and
+    greatest values bound the others; a NaN first makes `min` NaN and the answer False."""
+    present = values if None not in values else [v for v in values if v is not None]
+    if not present:
+        return True
+    try:
+        return bool((lo is None or lo <= min(present)) and (hi is None or max(present) <= hi))
+    except TypeError:
+        return False
 
 
 def _required() -> ValueProblem:

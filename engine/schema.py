@@ -213,11 +213,17 @@ def _insert_field(conn: Connection, table_id: int, spec: FieldSpec, position: fl
     return FieldDef(int(field_id), table_id, name, ftype, rules, position, spec.description)
 
 
-def add_field(conn: Connection, table_id: int, spec: FieldSpec) -> int:
-    load_table(conn, table_id)  # the table must exist
+def insert_field_row(conn: Connection, table_id: int, spec: FieldSpec) -> FieldDef:
+    """The metadata of a new field at the end of the table, without its column (for kinds of
+    field whose storage is made elsewhere, such as links)."""
     f = meta.fields
     position = _next_position(conn, f.c.position, f.c.table_id == table_id)
-    fdef = _insert_field(conn, table_id, spec, position)
+    return _insert_field(conn, table_id, spec, position)
+
+
+def add_field(conn: Connection, table_id: int, spec: FieldSpec) -> int:
+    load_table(conn, table_id)  # the table must exist
+    fdef = insert_field_row(conn, table_id, spec)
     try:
         storage.add_column(conn, table_id, fdef)
     except IntegrityError:
@@ -249,7 +255,7 @@ def delete_field(conn: Connection, table_id: int, field_ref: str | int) -> None:
             "primary first",
             f"{fdef.name!r} 是主字段，不能删除；请先将其他字段设为主字段",
         )
-    storage.drop_column(conn, table_id, fdef, unique=fdef.rules.unique)
+    storage.drop_column(conn, table_id, fdef)
     conn.execute(meta.fields.delete().where(meta.fields.c.id == fdef.id))
 
 
@@ -275,7 +281,7 @@ def set_rules(
     fdef = schema.field(field_ref)
     new = parse_rules(rules, fdef.type, fdef.name)
     if new.unique and not fdef.rules.unique and fdef.type.stored:
-        _refuse_duplicates(conn, schema, fdef)
+        refuse_duplicates(conn, schema, fdef)
         fdef_new = FieldDef(fdef.id, table_id, fdef.name, fdef.type, new, fdef.position)
         storage.add_unique(conn, table_id, fdef_new)
     elif fdef.rules.unique and not new.unique and fdef.type.stored:
@@ -287,7 +293,8 @@ def set_rules(
     )
 
 
-def _refuse_duplicates(conn: Connection, schema: TableSchema, fdef: FieldDef) -> None:
+def refuse_duplicates(conn: Connection, schema: TableSchema, fdef: FieldDef) -> None:
+    """A SchemaError naming a repeated value if the field's live values are not distinct."""
     table = schema.sql
     col = table.c[fdef.column]
     dup = conn.execute(

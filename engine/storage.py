@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, Index, MetaData, Table
+from sqlalchemy import Column, Connection, Index, MetaData, Table, inspect, text
 
+from .fields import FieldType
 from .model import FieldDef, TableSchema, field_column, physical_table, unique_index
 from .names import column_name, table_name
 
@@ -36,16 +37,43 @@ def add_column(conn: Connection, table_id: int, field: FieldDef) -> None:
         add_unique(conn, table_id, field)
 
 
-def drop_column(conn: Connection, table_id: int, field: FieldDef, *, unique: bool) -> None:
+def drop_column(
+    conn: Connection, table_id: int, field: FieldDef, *, unique: bool | None = None
+) -> None:
+    """Drop a field's column and every index on it (SQLite refuses to drop an indexed column),
+    its unique index among them whatever `unique` says (kept for callers that pass it)."""
     if not field.type.stored:
         return
-    if unique:
-        drop_unique(conn, table_id, field.id)
+    drop_indexes_on(conn, table_id, column_name(field.id))
     _ops(conn).drop_column(table_name(table_id), column_name(field.id))
+
+
+def indexes_on(conn: Connection, table_id: int, column: str) -> list[str]:
+    """The names of the indexes of a physical table that cover `column`."""
+    found = inspect(conn).get_indexes(table_name(table_id))
+    return [str(ix["name"]) for ix in found if column in ix["column_names"]]
+
+
+def drop_indexes_on(conn: Connection, table_id: int, column: str) -> None:
+    for name in indexes_on(conn, table_id, column):
+        _drop_index(conn, name)
 
 
 def rename_column(conn: Connection, table_id: int, old: str, new: str) -> None:
     _ops(conn).alter_column(table_name(table_id), old, new_column_name=new)
+
+
+def set_not_null_default(conn: Connection, table_id: int, column: str, ftype: FieldType) -> None:
+    """Give a column its type's server default and NOT NULL (PostgreSQL: SQLite cannot alter
+    a column in place)."""
+    default = ftype.column_default()
+    _ops(conn).alter_column(
+        table_name(table_id),
+        column,
+        server_default=text(default) if default is not None else None,
+        nullable=default is None,
+        existing_type=ftype.column_type(),
+    )
 
 
 def add_raw_column(conn: Connection, table_id: int, column: Column[object]) -> None:
@@ -63,5 +91,9 @@ def add_unique(conn: Connection, table_id: int, field: FieldDef) -> None:
 
 
 def drop_unique(conn: Connection, table_id: int, field_id: int) -> None:
-    name = f"uq_{table_name(table_id)}_{column_name(field_id)}"
-    conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+    _drop_index(conn, f"uq_{table_name(table_id)}_{column_name(field_id)}")
+
+
+def _drop_index(conn: Connection, name: str) -> None:
+    # index names are made from ids (or read back from the catalog), quoted by the dialect
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {conn.dialect.identifier_preparer.quote(name)}")

@@ -7,6 +7,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
 import engine
 
 DEFAULT_DB = "sqlite:///tessera.db"
@@ -14,6 +17,14 @@ DEFAULT_DB = "sqlite:///tessera.db"
 
 def _db(args: argparse.Namespace) -> engine.Database:
     return engine.connect(args.db)
+
+
+def _shown_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the database URL"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -28,17 +39,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    db = _db(args)
-    for base in db.bases():
-        print(f"{base.name}  (base {base.id})")
-        for table in base.tables():
-            s = table.schema()
-            print(f"  {s.name}  (table {s.id}, {table.count()} records)")
-            for f in s.fields:
-                mark = "*" if f.id == s.primary_field_id else " "
-                rules = f.rules.model_dump(exclude_defaults=True)
-                extra = f"  rules={rules}" if rules else ""
-                print(f"   {mark} {f.name}: {f.type.name}{extra}")
+    with _db(args) as db:
+        bases = [db.base(args.base)] if args.base else db.bases()
+        if not bases:
+            print("No bases yet / 还没有库")
+        for base in bases:
+            print(f"{base.name}  (base {base.id})")
+            for table in base.tables():
+                s = table.schema()
+                print(f"  {s.name}  (table {s.id}, {table.count()} records)")
+                for f in s.fields:
+                    mark = "*" if f.id == s.primary_field_id else " "
+                    rules = f.rules.model_dump(exclude_defaults=True)
+                    extra = f"  rules={rules}" if rules else ""
+                    print(f"   {mark} {f.name}: {f.type.name}{extra}")
     return 0
 
 
@@ -55,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser("schema", help="print bases, tables and fields")
+    s.add_argument("base", nargs="?", help="only the base of this name")
     s.set_defaults(func=cmd_schema)
     return p
 
@@ -65,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except engine.TesseraError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as e:
+        reason = getattr(e, "orig", None) or e
+        print(f"error: cannot use {_shown_url(args.db)}: {reason}", file=sys.stderr)
         return 2
 
 

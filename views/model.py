@@ -1,15 +1,16 @@
 """Saved views: a named query plus presentation, one config model per kind.
 
-Fields are referred to by id everywhere in a view, so renaming a field never breaks one.
+Fields are referred to by id everywhere in a view (a query given with field names is stored with
+ids), so renaming a field never breaks one.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.query import FilterGroup, Group, Sort
+from schemas.query import AggregateName, FilterGroup, Group, Sort
 
 Kind = Literal["grid", "card", "kanban", "form", "calendar"]
 Visibility = Literal["collaborative", "personal", "locked"]
@@ -37,7 +38,7 @@ class GridConfig(_Config):
     widths: dict[int, Annotated[int, Field(ge=40, le=2000)]] = Field(default_factory=dict)
     row_height: Literal["short", "medium", "tall", "extra_tall"] = "short"
     frozen: int = Field(default=1, ge=0, le=10)  # columns frozen at the left
-    summaries: dict[int, str] = Field(default_factory=dict)  # field id -> aggregate in the footer
+    summaries: dict[int, AggregateName] = Field(default_factory=dict)  # field id -> footer
 
 
 class CardConfig(_Config):
@@ -48,7 +49,8 @@ class CardConfig(_Config):
 
 class KanbanConfig(CardConfig):
     stack_field: int | None = None  # a single select or user field
-    stack_order: list[str] = Field(default_factory=list)  # stack keys in display order
+    # stack keys in display order: option names, user ids as text, "" for uncategorised
+    stack_order: list[str] = Field(default_factory=list)
     collapsed: list[str] = Field(default_factory=list)
     hide_empty_stacks: bool = False
 
@@ -72,6 +74,13 @@ class FormConfig(BaseModel):
     submit_message: str = ""  # shown after a successful submission
     allow_another: bool = True
 
+    @model_validator(mode="after")
+    def _once(self) -> FormConfig:
+        ids = [ff.field for ff in self.fields]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a field is on the form twice")
+        return self
+
 
 class CalendarConfig(_Config):
     date_field: int | None = None  # a date or date-time field
@@ -90,7 +99,7 @@ CONFIGS: dict[str, type[BaseModel]] = {
 
 
 class View(BaseModel):
-    """A saved view as stored."""
+    """A saved view as stored. `owner_id` is the user a personal view belongs to."""
 
     id: int
     table_id: int

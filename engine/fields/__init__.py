@@ -10,7 +10,8 @@ from ..errors import SchemaError
 from .attachment import AttachmentType
 from .base import FieldType
 from .choice import CheckboxType, MultipleSelectType, SingleSelectType
-from .numeric import CurrencyType, DurationType, NumberType, PercentType, RatingType
+from .duration import DurationType
+from .numeric import CurrencyType, NumberType, PercentType, RatingType
 from .people import UserType
 from .system import (
     AutonumberType,

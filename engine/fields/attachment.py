@@ -15,6 +15,7 @@ from .refs import RefContext
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 KEYS = {"hash", "name", "size", "type", "width", "height"}
+MEDIA_TYPE_RE = re.compile(r"^[\w!#$&^.+-]+/[\w!#$&^.+-]+(?:\s*;[ -~]*)?$", re.ASCII)
 
 
 class AttachmentType(FieldType):
@@ -32,35 +33,10 @@ class AttachmentType(FieldType):
         return json_type()
 
     def normalize(self, value: Any) -> list[dict[str, Any]] | None:
-        if value is None or value == []:
+        if value is None or value == [] or (isinstance(value, str) and not value.strip()):
             return None
         items = value if isinstance(value, list | tuple) else [value]
-        out: list[dict[str, Any]] = []
-        for item in items:
-            if not isinstance(item, dict):
-                raise wrong_type(item, "an attachment", "附件")
-            digest = item.get("hash")
-            if not isinstance(digest, str) or not HASH_RE.match(digest):
-                raise problem(
-                    "invalid_attachment",
-                    "An attachment needs the SHA-256 'hash' of a stored file",
-                    "附件需要已存储文件的 SHA-256 “hash”",
-                )
-            unknown = set(item) - KEYS
-            if unknown:
-                raise problem(
-                    "invalid_attachment",
-                    f"Unknown attachment keys: {', '.join(sorted(unknown))}",
-                    f"未知的附件属性：{', '.join(sorted(unknown))}",
-                )
-            name = item.get("name") or digest[:12]
-            clean: dict[str, Any] = {"hash": digest, "name": str(name)}
-            for key in ("size", "width", "height"):
-                if item.get(key) is not None:
-                    clean[key] = int(item[key])
-            clean["type"] = str(item.get("type") or "application/octet-stream")
-            out.append(clean)
-        return out
+        return [_attachment(item) for item in items]
 
     def to_text(self, value: Any) -> str:
         return "" if not value else ", ".join(a["name"] for a in value)
@@ -84,3 +60,56 @@ class AttachmentType(FieldType):
                         )
                     )
         return out
+
+
+def _invalid(en: str, zh: str) -> ValueProblem:
+    return problem("invalid_attachment", en, zh)
+
+
+def _attachment(item: Any) -> dict[str, Any]:
+    """One attachment as stored: {hash, name, size?, width?, height?, type}."""
+    if not isinstance(item, dict):
+        raise wrong_type(item, "an attachment", "附件")
+    digest = item.get("hash")
+    if not isinstance(digest, str) or not HASH_RE.match(digest.lower()):
+        raise _invalid(
+            "An attachment needs the SHA-256 'hash' of a stored file",
+            "附件需要已存储文件的 SHA-256 “hash”",
+        )
+    digest = digest.lower()
+    unknown = set(item) - KEYS
+    if unknown:
+        keys = ", ".join(sorted(map(str, unknown)))
+        raise _invalid(f"Unknown attachment keys: {keys}", f"未知的附件属性：{keys}")
+    name = item.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _invalid("An attachment's 'name' must be text", "附件的“name”必须是文本")
+    # a NUL or a broken surrogate can be in no file name and in no JSON column: drop them
+    name = (name or "").replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    clean: dict[str, Any] = {"hash": digest, "name": name.strip() or digest[:12]}
+    for key in ("size", "width", "height"):
+        if item.get(key) is not None:
+            clean[key] = _count(item[key], key)
+    kind = item.get("type") or "application/octet-stream"
+    if not isinstance(kind, str) or not MEDIA_TYPE_RE.match(kind):
+        raise _invalid(
+            f"An attachment's 'type' must be a media type such as image/png, not {kind!r:.40}",
+            f"附件的“type”必须是媒体类型，例如 image/png，而不是 {kind!r:.40}",
+        )
+    clean["type"] = kind
+    return clean
+
+
+def _count(value: Any, key: str) -> int:
+    """A size, width or height: a whole number of bytes or pixels, not negative."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise problem(
+            "invalid_attachment",
+            f"An attachment's {key!r} must be a whole number, not {value!r:.40}",
+            f"附件的“{key}”必须是非负整数，而不是 {value!r:.40}",
+        )
+    return value

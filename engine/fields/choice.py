@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -47,12 +48,17 @@ class CheckboxType(FieldType):
                 return False
             if word in TRUE_WORDS:
                 return True
-        raise wrong_type(value, "checked or unchecked", "勾选或不勾选")
+        shown = repr(value)[:40]
+        raise problem(
+            "invalid_type",
+            f"{shown} is not checked or unchecked (write true/false, yes/no, 是/否, 1/0 or ✓)",
+            f"{shown} 不是勾选或不勾选（请写 true/false、yes/no、是/否、1/0 或 ✓）",
+        )
 
     def normalize_many(
         self, values: Sequence[Any]
     ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        if all(type(v) is bool for v in values):
+        if set(map(type, values)) <= {bool}:
             return list(values), []
         return super().normalize_many(values)
 
@@ -161,7 +167,14 @@ class SingleSelectType(FieldType):
         found = self._by_key.get(name_key(stripped))
         if found is not None:
             return found
-        shown = ", ".join(self.choice_names()[:10])
+        names = self.choice_names()
+        shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
+        if not names:
+            raise problem(
+                "unknown_option",
+                f"{stripped[:40]!r} is not an option: this field has no options yet",
+                f"{stripped[:40]!r} 不是可选项：此字段还没有选项",
+            )
         raise problem(
             "unknown_option",
             f"{stripped[:40]!r} is not one of the options ({shown})",
@@ -171,18 +184,20 @@ class SingleSelectType(FieldType):
     def normalize(self, value: Any) -> str | None:
         if value is None:
             return None
-        if not isinstance(value, str):
-            raise wrong_type(value, "an option name", "选项名称")
-        if not value.strip():
+        text = _option_text(value)
+        if not text.strip():
             return None
-        return self.resolve(value)
+        return self.resolve(text)
 
     def normalize_many(
         self, values: Sequence[Any]
     ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        names = self._names
-        if all(v is None or v in names for v in values):
-            return list(values), []
+        # fast path: option names as they are (and empties), checked as a set
+        try:
+            if set(values) - self._names <= {None}:
+                return list(values), []
+        except TypeError:  # an unhashable value, such as a list: the slow path names it
+            pass
         return super().normalize_many(values)
 
     def sort_key(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -206,27 +221,49 @@ class MultipleSelectType(SingleSelectType):
         return json_type()
 
     def normalize(self, value: Any) -> list[str] | None:  # type: ignore[override]
+        """A list of option names, in the order given, each once. Text is split at commas,
+        semicolons, 、 and line breaks, except where the text names an option that contains one."""
         if value is None:
             return None
-        if isinstance(value, str):
-            whole = value.strip()
-            in_options = whole in self._names or name_key(whole) in self._by_key
-            parts = [whole] if in_options else [p for p in _split(value) if p]
-        elif isinstance(value, list | tuple):
-            parts = []
-            for item in value:
-                if not isinstance(item, str):
-                    raise wrong_type(item, "an option name", "选项名称")
-                if item.strip():
-                    parts.append(item)
+        if isinstance(value, list | tuple):
+            parts = [t for t in map(_option_text, value) if t.strip()]
         else:
-            raise wrong_type(value, "a list of option names", "选项名称列表")
+            parts = self.split(_option_text(value))
         out: list[str] = []
         for part in parts:
             resolved = self.resolve(part)
             if resolved not in out:
                 out.append(resolved)
         return out or None
+
+    def split(self, text: str) -> list[str]:
+        """The option names in `text`: 'A, B', 'A；B', 'A、B' and one name per line."""
+        whole = text.strip()
+        if not whole:
+            return []
+        if whole in self._names or name_key(whole) in self._by_key:
+            return [whole]
+        joined = [n for n in self.choice_names() if _SEPARATOR.search(n)]
+        joined.sort(key=len, reverse=True)
+        parts: list[str] = []
+        i, n = 0, len(text)
+        while i < n:
+            if text[i].isspace() or _SEPARATOR.match(text, i):
+                i += 1
+                continue
+            for name in joined:  # an option whose name contains a separator, as a whole
+                end = i + len(name)
+                rest = text[end:].lstrip()
+                if name_key(text[i:end]) == name_key(name) and (not rest or _SEPARATOR.match(rest)):
+                    parts.append(text[i:end])
+                    i = end
+                    break
+            else:
+                m = _SEPARATOR.search(text, i)
+                stop = m.start() if m else n
+                parts.append(text[i:stop].strip())
+                i = stop
+        return parts
 
     def normalize_many(
         self, values: Sequence[Any]
@@ -240,8 +277,22 @@ class MultipleSelectType(SingleSelectType):
         return column
 
 
-def _split(text: str) -> list[str]:
-    for sep in ("\n", ";", "；", "、", "，", ","):
-        if sep in text:
-            return [p.strip() for p in text.split(sep)]
-    return [text.strip()]
+_SEPARATOR = re.compile(r"[,;，；、\n\r]")
+
+
+def split_choices(text: str) -> list[str]:
+    """Option names in free text, split at every comma, semicolon, 、 and line break, without
+    empty parts ('A, B；C' -> ['A', 'B', 'C']). A multiple select field splits with
+    `MultipleSelectType.split`, which also knows option names that contain a separator."""
+    return [p.strip() for p in _SEPARATOR.split(text) if p.strip()]
+
+
+def _option_text(value: Any) -> str:
+    """An option name from a written value: text, or a number in its plain form (42, 1.5)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    raise wrong_type(value, "an option name", "选项名称")

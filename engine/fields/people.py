@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,8 @@ from ..errors import ValueProblem
 from ..sqltypes import json_type
 from .base import FieldType, problem, wrong_type
 from .refs import RefContext
+
+_IDS_SEPARATOR = re.compile(r"[\s,;，；、]+")
 
 
 class UserOptions(BaseModel):
@@ -53,6 +56,8 @@ class UserType(FieldType):
         if value is None or value == "" or value == []:
             return None
         if self.options.multiple:
+            if isinstance(value, str):  # '3, 5' as to_text writes it
+                value = [v for v in _IDS_SEPARATOR.split(value) if v]
             items = value if isinstance(value, list | tuple) else [value]
             out: list[int] = []
             for item in items:

@@ -47,7 +47,7 @@ class AutonumberType(FieldType):
         return int(raw)
 
     def from_text(self, text: str) -> Any:
-        return int(text)
+        return _whole_number(text)
 
 
 class CreatedTimeType(DateTimeType):
@@ -102,7 +102,7 @@ class CreatedByType(FieldType):
         raise _read_only("Created by", "创建人")
 
     def from_text(self, text: str) -> Any:
-        return int(text)
+        return _whole_number(text)
 
 
 class LastModifiedByType(CreatedByType):
@@ -113,3 +113,15 @@ class LastModifiedByType(CreatedByType):
 
     def normalize(self, value: Any) -> Any:
         raise _read_only("Last modified by", "修改人")
+
+
+def _whole_number(text: str) -> int:
+    """A record number or user id read back from its text."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise problem(
+            "invalid_number",
+            f"{text[:40]!r} is not a whole number",
+            f"{text[:40]!r} 不是整数",
+        ) from None

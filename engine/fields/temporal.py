@@ -4,27 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.types import TypeEngine
 
+from ..errors import ValueProblem
 from ..sqltypes import UTC, ISODate, UTCDateTime
 from .base import FieldType, problem, wrong_type
 
 DateFormat = Literal["iso", "local", "us", "european", "friendly"]
 
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 _XYY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
-_TIME = re.compile(
-    r"^(am|pm|上午|下午|早上|晚上)?(\d{1,2})\s*[:：时点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})(?:[.,](\d{1,6}))?\s*秒?)?\s*分?"
-    r"\s*(am|pm|上午|下午)?$",
+_HALF = r"(am|pm|a\.m\.|p\.m\.|上午|下午|中午|早上|晚上|凌晨)?"
+_CLOCK = re.compile(
+    rf"^{_HALF}(\d{{1,2}})[:：](\d{{1,2}})(?:[:：](\d{{1,2}})(?:[.,](\d{{1,6}})\d*)?)?{_HALF}$",
     re.I,
 )
+_CHINESE = re.compile(rf"^{_HALF}(\d{{1,2}})[时点](?:(\d{{1,2}})分?|(半))?(?:(\d{{1,2}})秒)?$")
+_HOUR = re.compile(rf"^(\d{{1,2}}){_HALF}$", re.I)
+_AFTERNOON = ("pm", "p.m.", "下午", "晚上")
+_tzinfo = attrgetter("tzinfo")
+_UTCS = repeat(UTC)
+_MORNING = ("am", "a.m.", "上午", "早上", "凌晨")
 
 
-def _bad_date(text: str, why_en: str = "", why_zh: str = "") -> Exception:
+def _bad_date(text: str, why_en: str = "", why_zh: str = "") -> ValueProblem:
     return problem(
         "invalid_date",
         f"{text[:40]!r} is not a date{why_en}",
@@ -32,26 +42,92 @@ def _bad_date(text: str, why_en: str = "", why_zh: str = "") -> Exception:
     )
 
 
-def parse_date(text: str, day_first: bool = False) -> dt.date:
-    """A calendar date: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 3/5/2024 (month first
-    unless `day_first`, or unless the first number cannot be a month)."""
+def _ymd(text: str, day_first: bool) -> tuple[int, int, int] | None:
     s = text.strip()
     m = _YMD.match(s)
     if m:
         y, mo, d = (int(g) for g in m.groups())
-    else:
-        m = _XYY.match(s)
-        if not m:
-            raise _bad_date(text)
-        a, b, y = (int(g) for g in m.groups())
-        if a > 12 or (day_first and b <= 12):
-            d, mo = a, b
-        else:
-            mo, d = a, b
+        return y, mo, d
+    m = _XYY.match(s)
+    if not m:
+        return None
+    a, b, y = (int(g) for g in m.groups())
+    if a > 12 or (day_first and b <= 12):
+        return y, b, a
+    return y, a, b
+
+
+def parse_date(text: str, day_first: bool = False) -> dt.date:
+    """A calendar date: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 3/5/2024 (month first
+    unless `day_first`, or unless the first number cannot be a month)."""
+    ymd = _ymd(text, day_first)
+    if ymd is None:
+        raise _bad_date(text)
     try:
-        return dt.date(y, mo, d)
+        return dt.date(*ymd)
     except ValueError:
         raise _bad_date(text, " (no such day)", "（不存在这一天）") from None
+
+
+def parse_time(text: str) -> dt.time | None:
+    """A time of day: 14:30, 14:30:15.5, 2:30 pm, 2pm, 下午2点30分, 下午3点半; None if not one."""
+    s = text.replace(" ", "").lower()
+    hour, minute, second, micro, halves = 0, 0, 0, 0, ""
+    if m := _CLOCK.match(s):
+        pre, h, mi, sec, frac, post = m.groups()
+        hour, minute, second = int(h), int(mi), int(sec or 0)
+        micro, halves = int((frac or "0").ljust(6, "0")), (pre or post or "")
+    elif m := _CHINESE.match(s):
+        pre, h, mi, half, sec = m.groups()
+        hour, minute, second = int(h), 30 if half else int(mi or 0), int(sec or 0)
+        halves = pre or ""
+    elif m := _HOUR.match(s):
+        hour, halves = int(m.group(1)), m.group(2) or ""
+        if not halves:
+            return None  # a bare number is not a time
+    else:
+        return None
+    if halves in _AFTERNOON and hour < 12:
+        hour += 12
+    elif halves in _MORNING and hour == 12:
+        hour = 0
+    try:
+        return dt.time(hour, minute, second, micro)
+    except ValueError:
+        return None
+
+
+def parse_datetime(text: str, zone: dt.tzinfo, *, day_first: bool = False) -> dt.datetime:
+    """An aware date-time from text: ISO 8601 (with 'Z' or an offset, or without one, read in
+    `zone`), '2024/3/5 14:30', '3/5/2024 2:30 pm', '2024年3月5日 下午2点30分', or a bare date
+    (midnight). Raises a ValueProblem coded 'invalid_datetime'."""
+    s = text.strip()
+    try:
+        parsed = dt.datetime.fromisoformat(s)
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    m = re.match(r"^(.*?[日号]|\S+)\s*(.*)$", s)
+    assert m is not None
+    date_part, time_part = m.group(1), m.group(2).strip()
+    ymd = _ymd(date_part, day_first)
+    clock = parse_time(time_part) if time_part else dt.time()
+    if ymd is None or clock is None:
+        raise _bad_datetime(text)
+    try:
+        day = dt.date(*ymd)
+    except ValueError:
+        raise _bad_datetime(text, no_such_day=True) from None
+    return dt.datetime.combine(day, clock, zone)
+
+
+def _bad_datetime(text: str, *, no_such_day: bool = False) -> ValueProblem:
+    return problem(
+        "invalid_datetime",
+        f"{text[:40]!r} is not a date and time{' (no such day)' if no_such_day else ''}",
+        f"{text[:40]!r} 不是有效的日期时间{'（不存在这一天）' if no_such_day else ''}",
+    )
 
 
 class DateOptions(BaseModel):
@@ -60,7 +136,8 @@ class DateOptions(BaseModel):
 
 
 class DateType(FieldType):
-    """A calendar day without a time."""
+    """A calendar day without a time. A date-time given to it keeps its own calendar day, as
+    written ('2024-03-05T23:30+08:00' is 5 March)."""
 
     name = "date"
     label_en = "Date"
@@ -82,9 +159,23 @@ class DateType(FieldType):
             s = value.strip()
             if not s:
                 return None
-            head = re.split(r"[T ]", s, maxsplit=1)[0] if re.match(r"^\d{4}-", s) else s
-            return parse_date(head, day_first=self.options.date_format == "european")
+            day_first = self.options.date_format == "european"
+            try:
+                return parse_date(s, day_first=day_first)
+            except ValueProblem as first:
+                try:
+                    return parse_datetime(s, UTC, day_first=day_first).date()
+                except ValueProblem:
+                    raise first from None
         raise wrong_type(value, "a date", "日期")
+
+    def normalize_many(
+        self, values: Sequence[Any]
+    ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
+        # fast path: a column of dates (and empties) is kept as it is
+        if set(map(type, values)) <= {dt.date, type(None)}:
+            return list(values), []
+        return super().normalize_many(values)
 
     def to_text(self, value: Any) -> str:
         if value is None:
@@ -109,7 +200,8 @@ class DateTimeOptions(BaseModel):
 
 
 class DateTimeType(FieldType):
-    """A point in time. Stored in UTC; text without an offset is read in the field's time zone."""
+    """A point in time. Stored in UTC and read back in UTC; text or a naive datetime without an
+    offset is read in the field's time zone, a bare date is midnight there."""
 
     name = "datetime"
     label_en = "Date and time"
@@ -128,55 +220,38 @@ class DateTimeType(FieldType):
         if value is None:
             return None
         if isinstance(value, dt.datetime):
-            moment: dt.datetime = value
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=self.zone)
-            return moment.astimezone(UTC)
-        if isinstance(value, dt.date):
-            return dt.datetime.combine(value, dt.time(), self.zone).astimezone(UTC)
-        if isinstance(value, str):
-            s = value.strip()
-            if not s:
+            moment = value if value.tzinfo is not None else value.replace(tzinfo=self.zone)
+        elif isinstance(value, dt.date):
+            moment = dt.datetime.combine(value, dt.time(), self.zone)
+        elif isinstance(value, str):
+            if not value.strip():
                 return None
-            return self._parse(s).astimezone(UTC)
-        raise wrong_type(value, "a date and time", "日期时间")
-
-    def _parse(self, s: str) -> dt.datetime:
-        iso = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
+            day_first = self.options.date_format == "european"
+            moment = parse_datetime(value, self.zone, day_first=day_first)
+        else:
+            raise wrong_type(value, "a date and time", "日期时间")
         try:
-            parsed = dt.datetime.fromisoformat(iso)
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=self.zone)
-        # '2024/3/5 14:30', '2024年3月5日 下午2点30分', '3/5/2024 2:30 pm'
-        m = re.match(r"^(.*?日|\S+)\s*(.*)$", s)
-        assert m is not None
-        date_part, time_part = m.group(1), m.group(2).strip()
-        day = parse_date(date_part, day_first=self.options.date_format == "european")
-        if not time_part:
-            return dt.datetime.combine(day, dt.time(), self.zone)
-        t = _TIME.match(time_part.replace(" ", ""))
-        if not t:
+            return moment.astimezone(UTC)
+        except OverflowError:
             raise problem(
                 "invalid_datetime",
-                f"{s[:40]!r} is not a date and time",
-                f"{s[:40]!r} 不是有效的日期时间",
-            )
-        pre, h, mi, sec, frac, post = t.groups()
-        half = (pre or post or "").lower()
-        hour = int(h)
-        if half in ("pm", "下午", "晚上") and hour < 12:
-            hour += 12
-        if half in ("am", "上午", "早上") and hour == 12:
-            hour = 0
-        try:
-            clock = dt.time(hour, int(mi), int(sec or 0), int((frac or "0").ljust(6, "0")))
-        except ValueError:
-            raise problem(
-                "invalid_datetime", f"{s[:40]!r} has no such time", f"{s[:40]!r} 时间无效"
+                f"{moment.isoformat()} is outside the years 1 to 9999 in UTC",
+                f"{moment.isoformat()} 换算为 UTC 后超出公元 1 至 9999 年",
             ) from None
-        return dt.datetime.combine(day, clock, self.zone)
+
+    def normalize_many(
+        self, values: Sequence[Any]
+    ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
+        # fast path: aware datetimes (and empties) only move to UTC, column-wise
+        present = values if None not in values else [v for v in values if v is not None]
+        if set(map(type, present)) <= {dt.datetime} and None not in map(_tzinfo, present):
+            try:
+                if present is values:
+                    return list(map(dt.datetime.astimezone, values, _UTCS)), []
+                return [None if v is None else v.astimezone(UTC) for v in values], []
+            except OverflowError:  # beyond the years 1 to 9999: the slow path names it
+                pass
+        return super().normalize_many(values)
 
     def to_text(self, value: Any) -> str:
         if value is None:

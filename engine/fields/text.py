@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import unicodedata
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from ..errors import ValueProblem
 from .base import FieldType, problem, wrong_type
 
 MAX_TEXT = 100_000
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 def _as_text(value: Any) -> str | None:
-    """Text from a written value: str as is, numbers in their plain form, else a problem."""
-    if value is None:
-        return None
-    if isinstance(value, str):
+    """Text from a written value: str as is, numbers and dates in their plain form, else a
+    problem."""
+    if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
         raise wrong_type(value, "text", "文本")
-    if isinstance(value, int):
+    if isinstance(value, int | Decimal):
         return str(value)
     if isinstance(value, float):
         return repr(value) if not value.is_integer() else str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
     raise wrong_type(value, "text", "文本")
 
 
@@ -35,8 +40,32 @@ def _too_long(n: int) -> ValueProblem:
     )
 
 
+def _storable(text: str) -> bool:
+    """Whether both databases can keep `text`: no NUL character (PostgreSQL refuses it) and no
+    lone surrogate (not UTF-8)."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable() -> ValueProblem:
+    return problem(
+        "invalid_text",
+        "The text contains a character that cannot be stored (a NUL byte or a broken surrogate)",
+        "文本包含无法保存的字符（空字符或残缺的代理字符）",
+    )
+
+
 class TextType(FieldType):
-    """Single-line text. Line breaks become spaces; empty text is stored as empty (NULL)."""
+    """Single-line text, kept as typed. Line breaks become spaces; text that is empty or only
+    whitespace is stored as empty (NULL), so it neither satisfies `required` nor takes a
+    `unique` value."""
 
     name = "text"
     label_en = "Single line text"
@@ -46,24 +75,33 @@ class TextType(FieldType):
 
     def normalize(self, value: Any) -> str | None:
         text = _as_text(value)
-        if not text:
+        if not text or text.isspace():
             return None
         if self.single_line and ("\n" in text or "\r" in text):
-            text = " ".join(text.splitlines())
+            text = _LINE_BREAK.sub(" ", text)
         if len(text) > MAX_TEXT:
             raise _too_long(len(text))
+        if not _storable(text):
+            raise _unstorable()
         return text
 
     def normalize_many(
         self, values: Sequence[Any]
     ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        # fast path: a column of plain strings needs no per-value Python work beyond C builtins
-        if (
-            all(type(v) is str for v in values)
-            and (not self.single_line or not any("\n" in v or "\r" in v for v in values))
-            and max(map(len, values), default=0) <= MAX_TEXT
-        ):
-            return [v or None for v in values], []
+        # fast path: a column of plain strings (and empties) needs no per-value Python work
+        # beyond C builtins
+        kinds = set(map(type, values))
+        if kinds <= {str, type(None)}:
+            present = values if type(None) not in kinds else [v for v in values if v is not None]
+            joined = "".join(present)
+            if (
+                (not self.single_line or ("\n" not in joined and "\r" not in joined))
+                and max(map(len, present), default=0) <= MAX_TEXT
+                and _storable(joined)
+            ):
+                if present is values and "" not in values and not any(map(str.isspace, values)):
+                    return list(values), []
+                return [v if v and not v.isspace() else None for v in values], []
         return super().normalize_many(values)
 
 
@@ -75,22 +113,37 @@ class LongTextType(TextType):
     can_be_primary = True
 
 
+class _CheckedText(TextType):
+    """Text that must have a shape (email, phone, URL): surrounding spaces are dropped."""
+
+    def normalize(self, value: Any) -> str | None:
+        text = super().normalize(value)
+        return None if text is None else self.check(text.strip())
+
+    def check(self, text: str) -> str:
+        raise NotImplementedError
+
+    def normalize_many(
+        self, values: Sequence[Any]
+    ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
+        return FieldType.normalize_many(self, values)
+
+
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-class EmailType(TextType):
-    """An email address: exactly one '@' and a dotted domain; the domain is lower-cased."""
+class EmailType(_CheckedText):
+    """An email address: exactly one '@' and a dotted domain; the domain is lower-cased and a
+    'mailto:' in front is dropped."""
 
     name = "email"
     label_en = "Email"
     label_zh = "邮箱"
 
-    def normalize(self, value: Any) -> str | None:
-        text = super().normalize(value)
-        if text is None:
-            return None
-        text = text.strip()
-        if not EMAIL_RE.match(text):
+    def check(self, text: str) -> str:
+        if text[:7].lower() == "mailto:":
+            text = text[7:].strip()
+        if len(text) > 254 or not EMAIL_RE.match(text):
             raise problem(
                 "invalid_email",
                 f"{text[:60]!r} is not an email address (it needs exactly one '@' and a domain "
@@ -100,17 +153,18 @@ class EmailType(TextType):
         local, domain = text.split("@")
         return f"{local}@{domain.lower()}"
 
-    def normalize_many(
-        self, values: Sequence[Any]
-    ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        return FieldType.normalize_many(self, values)
+
+PHONE_RE = re.compile(
+    r"^(\+?\(?[0-9][0-9 ()\-.]{2,30})(?:\s*(?:ext\.?|x|转)\s*[0-9]{1,6})?$", re.IGNORECASE
+)
+
+# ASCII digits in groups split by single spaces or hyphens, at least three digits, maybe a '+'
+_PLAIN_PHONE = re.compile(r"(?=(?:\D*\d){3})\+?[0-9]+(?:[ \-][0-9]+)*")
 
 
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-.]{2,30}(?:\s*(?:ext\.?|x|转)\s*[0-9]{1,6})?$")
-
-
-class PhoneType(TextType):
-    """A phone number, kept as text so leading zeros and '+86' survive; never a number."""
+class PhoneType(_CheckedText):
+    """A phone number, kept as text so leading zeros and '+86' survive; never a number.
+    Full-width digits and signs (１３８, ＋８６) are read as their plain forms."""
 
     name = "phone"
     label_en = "Phone number"
@@ -119,11 +173,12 @@ class PhoneType(TextType):
     def normalize(self, value: Any) -> str | None:
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # a phone number that a spreadsheet stored as a number
-        text = super().normalize(value)
-        if text is None:
-            return None
-        text = text.strip()
-        if not PHONE_RE.match(text):
+        return super().normalize(value)
+
+    def check(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text)
+        m = PHONE_RE.match(text)
+        if not m or sum(ch.isdigit() for ch in m.group(1)) < 3:
             raise problem(
                 "invalid_phone",
                 f"{text[:60]!r} is not a phone number (digits, spaces, '-', '()' and a leading '+')",
@@ -134,35 +189,56 @@ class PhoneType(TextType):
     def normalize_many(
         self, values: Sequence[Any]
     ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        return FieldType.normalize_many(self, values)
+        # fast path: plain numbers ('13800138000', '+86 138-0013-8000'), which no step of
+        # `normalize` changes, are kept when the phone pattern takes them
+        present = values if None not in values else [v for v in values if v is not None]
+        if (
+            set(map(type, present)) <= {str}
+            and all(map(_PLAIN_PHONE.fullmatch, present))
+            and all(map(PHONE_RE.match, present))
+        ):
+            return list(values), []
+        return super().normalize_many(values)
 
 
-URL_RE = re.compile(
-    r"^(?:(?:https?|ftp|mailto|tel|weixin|taobao)://?)?[^\s/$.?#][^\s]*\.[^\s]{2,}", re.I
+# schemes a link may use besides the web's (http, https, ftp, ftps, sftp); others (javascript:,
+# data:, file:) are refused, so a stored link is always safe to show as a link
+URL_SCHEMES = frozenset(
+    {"mailto", "tel", "sms", "weixin", "alipays", "alipay", "taobao", "tmall"}
+    | {"dingtalk", "lark", "feishu"}
+)
+_WEB = re.compile(r"^(?:https?|ftps?|sftp)://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
+_OTHER = re.compile(r"^([a-z][a-z0-9+.\-]*):(?!//)\S+$|^([a-z][a-z0-9+.\-]*)://\S+$", re.IGNORECASE)
+# a bare address: a host whose last label has a letter, an optional port, path, query, fragment
+_BARE = re.compile(
+    r"^(?:[^\s/?#@:.]+\.)+(?=[^\s/?#@:.]{2})[^\s/?#@:.]*[^\W\d_][^\s/?#@:.]*"
+    r"(?::\d{1,5})?(?:[/?#]\S*)?$"
 )
 
 
-class UrlType(TextType):
-    """A web address; a bare 'example.com/x' is accepted as written."""
+def _url_ok(text: str) -> bool:
+    if _WEB.match(text) or _BARE.match(text):
+        return True
+    m = _OTHER.match(text)
+    if not m:
+        return False
+    scheme = (m.group(1) or m.group(2)).lower()
+    return scheme in URL_SCHEMES
+
+
+class UrlType(_CheckedText):
+    """A web address, kept as written: 'https://example.com/x', a bare 'example.com/x', or a
+    link of a known app scheme (mailto:, tel:, weixin://). No spaces inside."""
 
     name = "url"
     label_en = "URL"
     label_zh = "链接"
 
-    def normalize(self, value: Any) -> str | None:
-        text = super().normalize(value)
-        if text is None:
-            return None
-        text = text.strip()
-        if not URL_RE.match(text):
+    def check(self, text: str) -> str:
+        if not _url_ok(text):
             raise problem(
                 "invalid_url",
                 f"{text[:60]!r} is not a web address",
                 f"{text[:60]!r} 不是有效的网址",
             )
         return text
-
-    def normalize_many(
-        self, values: Sequence[Any]
-    ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        return FieldType.normalize_many(self, values)

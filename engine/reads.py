@@ -1,0 +1,80 @@
+"""Reading records: by id, a page in manual order, and counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from .errors import NotFound
+from .model import TableSchema
+from .record import Record
+
+
+def record_from_row(schema: TableSchema, row: Any) -> Record:
+    """The Record of a row of the table's physical table."""
+    by_id: dict[int, Any] = {}
+    by_name: dict[str, Any] = {}
+    for f in schema.fields:
+        value = f.type.from_db(row._mapping[f.column])
+        by_id[f.id] = value
+        by_name[f.name] = value
+    return Record(
+        id=row.id,
+        fields=by_name,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        created_by=row.created_by,
+        updated_by=row.updated_by,
+        version=row.version,
+        trashed_at=row.trashed_at,
+        by_id=by_id,
+    )
+
+
+def read(
+    conn: Connection, schema: TableSchema, ids: Sequence[int], *, include_trashed: bool = False
+) -> list[Record]:
+    """The records with `ids`, in the order asked; NotFound if any is missing."""
+    table = schema.sql
+    found: dict[int, Record] = {}
+    for k in range(0, len(ids), 1000):
+        q = select(table).where(table.c.id.in_(list(ids[k : k + 1000])))
+        if not include_trashed:
+            q = q.where(table.c.trashed_at.is_(None))
+        for row in conn.execute(q):
+            found[row.id] = record_from_row(schema, row)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(
+            f"No record with id {missing[0]} in table {schema.name!r}",
+            f"表 {schema.name!r} 中没有 ID 为 {missing[0]} 的记录",
+        )
+    return [found[i] for i in ids]
+
+
+def page(
+    conn: Connection,
+    schema: TableSchema,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    trashed: bool = False,
+) -> list[Record]:
+    """Records in manual order, one page at a time (the query engine does filters and sorts)."""
+    table = schema.sql
+    q = (
+        select(table)
+        .where(table.c.trashed_at.is_not(None) if trashed else table.c.trashed_at.is_(None))
+        .order_by(table.c.position, table.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [record_from_row(schema, row) for row in conn.execute(q)]
+
+
+def count(conn: Connection, schema: TableSchema, *, trashed: bool = False) -> int:
+    table = schema.sql
+    where = table.c.trashed_at.is_not(None) if trashed else table.c.trashed_at.is_(None)
+    return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())

@@ -1,0 +1,92 @@
+"""The trash: deleted records keep their values until purged, and can be restored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .batch import WriteContext, raise_problems, require_live
+from .errors import NotFound
+from .model import TableSchema
+from .reads import read
+from .uniqueness import unique_problems
+
+CHUNK = 1000
+
+
+def trash(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
+    """Move records to the trash; they keep their values and can be restored."""
+    require_live(ctx.conn, schema, ids)
+    table = schema.sql
+    for k in range(0, len(ids), CHUNK):
+        ctx.conn.execute(
+            update(table)
+            .where(table.c.id.in_(list(ids[k : k + CHUNK])))
+            .values(
+                trashed_at=ctx.now,
+                updated_at=ctx.now,
+                updated_by=ctx.actor,
+                version=table.c.version + 1,
+            )
+        )
+
+
+def restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
+    """Bring records back from the trash. A unique value taken meanwhile is a ValidationError."""
+    table = schema.sql
+    found: set[int] = set()
+    for k in range(0, len(ids), CHUNK):
+        found.update(
+            ctx.conn.execute(
+                select(table.c.id).where(
+                    table.c.id.in_(list(ids[k : k + CHUNK])), table.c.trashed_at.is_not(None)
+                )
+            ).scalars()
+        )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(
+            f"No record with id {missing[0]} in the trash of table {schema.name!r}",
+            f"表 {schema.name!r} 的回收站中没有 ID 为 {missing[0]} 的记录",
+        )
+    try:
+        with ctx.conn.begin_nested():
+            for k in range(0, len(ids), CHUNK):
+                ctx.conn.execute(
+                    update(table)
+                    .where(table.c.id.in_(list(ids[k : k + CHUNK])))
+                    .values(
+                        trashed_at=None,
+                        updated_at=ctx.now,
+                        updated_by=ctx.actor,
+                        version=table.c.version + 1,
+                    )
+                )
+    except IntegrityError:
+        rows = read(ctx.conn, schema, ids, include_trashed=True)
+        unique = [f for f in schema.fields if f.rules.unique and f.type.stored]
+        columns = {f: [r.by_id.get(f.id) for r in rows] for f in unique}
+        raise_problems(unique_problems(ctx.conn, schema, columns, range(len(rows)), ids))
+        raise
+
+
+def purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
+    """Delete records for good, from the trash or not; NotFound if any does not exist."""
+    table = schema.sql
+    found: set[int] = set()
+    for k in range(0, len(ids), CHUNK):
+        found.update(
+            ctx.conn.execute(
+                select(table.c.id).where(table.c.id.in_(list(ids[k : k + CHUNK])))
+            ).scalars()
+        )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(
+            f"No record with id {missing[0]} in table {schema.name!r}",
+            f"表 {schema.name!r} 中没有 ID 为 {missing[0]} 的记录",
+        )
+    for k in range(0, len(ids), CHUNK):
+        ctx.conn.execute(delete(table).where(table.c.id.in_(list(ids[k : k + CHUNK]))))

@@ -1,0 +1,45 @@
+"""The benchmarks run and report what they promise (no timing is asserted: machines are noisy)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_benchmark(name: str, *args: str) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / name), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # one JSON object and nothing else
+    assert isinstance(result, dict)
+    return result
+
+
+def test_insert_benchmark() -> None:
+    result = run_benchmark("insert.py", "--rows", "2000", "--repeats", "1")
+    for key in (
+        "ratio",
+        "engine_seconds",
+        "baseline_seconds",
+        "engine_rows_per_s",
+        "baseline_rows_per_s",
+    ):
+        value = result[key]
+        assert isinstance(value, int | float) and value > 0, key
+    assert result["rows"] == 2000 and result["fields"] == 10
+    assert result["engine_rows_stored"] == 2000
+    assert result["baseline_rows_stored"] == 2000
+    assert result["same_stored_values"] is True
