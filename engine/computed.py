@@ -272,39 +272,48 @@ def expression(
     src, where, pos, u, target = _linked(graph, link, outer)
     value: ColumnElement[Any]
     if name == "link":
-        value = _titles(dialect, src, where, pos, u, target)
+        value = _titles(dialect, src, where, pos, u, target, outer)
         return value
     where = and_(where, _filtered(conn, target, u, o.filter))
     if name == "count":
-        return select(func.count()).select_from(src).where(where).scalar_subquery()
+        return select(func.count()).select_from(src).where(where).correlate(outer).scalar_subquery()
     _, target_field = graph.field(o.target_field_id)
     x = u.c[target_field.column]
     if name == "lookup":
-        value = _lookup(dialect, src, where, pos, x, target_field)
+        value = _lookup(dialect, src, where, pos, x, target_field, outer)
     else:
-        value = _rollup(dialect, src, where, pos, x, target_field, o)
+        value = _rollup(dialect, src, where, pos, x, target_field, o, outer)
     return value
 
 
-def _titles(dialect: str, src: Any, where: Any, pos: Any, u: Any, target: TableSchema) -> Any:
+def _titles(
+    dialect: str, src: Any, where: Any, pos: Any, u: Any, target: TableSchema, outer: Table
+) -> Any:
     """A link's cache: [{"id", "title"}] of the live linked records in link order."""
     primary = target.primary
     title: Any = cast(u.c[primary.column] if primary else u.c.id, String)
     if dialect == "postgresql":
         obj = func.jsonb_build_object("id", u.c.id, "title", title)
         agg = func.jsonb_agg(aggregate_order_by(obj, pos))
-        return select(agg).select_from(src).where(where).scalar_subquery()
+        return select(agg).select_from(src).where(where).correlate(outer).scalar_subquery()
     inner = (
         select(func.json_object("id", u.c.id, "title", title).label("v"))
         .select_from(src)
         .where(where)
         .order_by(pos)
+        .correlate(outer)
         .subquery()
     )
-    return select(func.nullif(func.json_group_array(func.json(inner.c.v)), "[]")).scalar_subquery()
+    return (
+        select(func.nullif(func.json_group_array(func.json(inner.c.v)), "[]"))
+        .correlate(outer)
+        .scalar_subquery()
+    )
 
 
-def _lookup(dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldDef) -> Any:
+def _lookup(
+    dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldDef, outer: Table
+) -> Any:
     """The looked-up values as a JSON list in link order; list values are flattened (a lookup
     of a link gives the linked titles)."""
     is_list = target.type.is_list
@@ -314,9 +323,21 @@ def _lookup(dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldD
             el = func.jsonb_array_elements(x).table_valued("value", with_ordinality="n")
             value: Any = el.c.value.op("->")("title") if is_link else el.c.value
             agg = func.jsonb_agg(aggregate_order_by(value, pos, el.c.n))
-            return select(agg).select_from(src.join(el, true())).where(where).scalar_subquery()
+            return (
+                select(agg)
+                .select_from(src.join(el, true()))
+                .where(where)
+                .correlate(outer)
+                .scalar_subquery()
+            )
         agg = func.jsonb_agg(aggregate_order_by(func.to_jsonb(x), pos))
-        return select(agg).select_from(src).where(where, x.is_not(None)).scalar_subquery()
+        return (
+            select(agg)
+            .select_from(src)
+            .where(where, x.is_not(None))
+            .correlate(outer)
+            .scalar_subquery()
+        )
     if is_list:
         el = func.json_each(x).table_valued("value", "key")
         value = func.json_extract(el.c.value, "$.title") if is_link else el.c.value
@@ -325,6 +346,7 @@ def _lookup(dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldD
             .select_from(src.join(el, true()))
             .where(where)
             .order_by(pos, el.c.key)
+            .correlate(outer)
             .subquery()
         )
     else:
@@ -333,12 +355,19 @@ def _lookup(dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldD
             .select_from(src)
             .where(where, x.is_not(None))
             .order_by(pos)
+            .correlate(outer)
             .subquery()
         )
-    return select(func.nullif(func.json_group_array(inner.c.v), "[]")).scalar_subquery()
+    return (
+        select(func.nullif(func.json_group_array(inner.c.v), "[]"))
+        .correlate(outer)
+        .scalar_subquery()
+    )
 
 
-def _rollup(dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldDef, o: Any) -> Any:
+def _rollup(
+    dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldDef, o: Any, outer: Table
+) -> Any:
     """One value from the linked records' values of the target field."""
     fn = o.fn
     base = select().select_from(src).where(where)
@@ -354,39 +383,48 @@ def _rollup(dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldD
         value: Any = simple[fn](x)
         if fn == "sum":
             value = func.coalesce(value, 0)  # the sum of nothing is 0, as in Airtable
-        return base.add_columns(value).scalar_subquery()
+        return base.add_columns(value).correlate(outer).scalar_subquery()
     if fn == "count":
-        return base.add_columns(func.count()).scalar_subquery()
+        return base.add_columns(func.count()).correlate(outer).scalar_subquery()
     if fn == "count_filled":
         filled = x == true() if target.type.name == "checkbox" else x.is_not(None)
-        return base.add_columns(func.count(case((filled, 1)))).scalar_subquery()
+        return base.add_columns(func.count(case((filled, 1)))).correlate(outer).scalar_subquery()
     if fn == "count_unique":
-        return base.add_columns(func.count(distinct(x))).scalar_subquery()
+        return base.add_columns(func.count(distinct(x))).correlate(outer).scalar_subquery()
     if fn in ("and", "or"):
         # AND of no values is true and OR of none is false, as in Airtable
         flag = case((x == true(), 1), else_=0)
         extreme: Any = func.min(flag) if fn == "and" else func.max(flag)
-        return base.add_columns(func.coalesce(extreme, 1 if fn == "and" else 0) == 1).scalar_subquery()
+        return (
+            base.add_columns(func.coalesce(extreme, 1 if fn == "and" else 0) == 1)
+            .correlate(outer)
+            .scalar_subquery()
+        )
     if fn == "array_join":
         text = cast(x, String)
         if dialect == "postgresql":
             joined = func.string_agg(aggregate_order_by(text, pos), literal(o.separator))
-            return select(joined).select_from(src).where(where).scalar_subquery()
+            return select(joined).select_from(src).where(where).correlate(outer).scalar_subquery()
         inner = (
             select(text.label("v"))
             .select_from(src)
             .where(where, x.is_not(None))
             .order_by(pos)
+            .correlate(outer)
             .subquery()
         )
-        return select(func.group_concat(inner.c.v, literal(o.separator))).scalar_subquery()
+        return (
+            select(func.group_concat(inner.c.v, literal(o.separator)))
+            .correlate(outer)
+            .scalar_subquery()
+        )
     if fn == "array_unique":
         unique: Any
         if dialect == "postgresql":
             unique = func.jsonb_agg(distinct(func.to_jsonb(x)))
         else:
             unique = func.nullif(func.json_group_array(distinct(x)), "[]")
-        return base.add_columns(unique).where(x.is_not(None)).scalar_subquery()
+        return base.add_columns(unique).where(x.is_not(None)).correlate(outer).scalar_subquery()
     if fn == "most_frequent":
         return (
             select(x)
@@ -395,6 +433,7 @@ def _rollup(dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldD
             .group_by(x)
             .order_by(func.count().desc(), x)
             .limit(1)
+            .correlate(outer)
             .scalar_subquery()
         )
     raise SchemaError(f"Unknown rollup {fn!r}", f"未知的汇总方式 {fn!r}")

@@ -51,6 +51,10 @@ def _setup_sqlite(engine: Engine, *, in_memory: bool) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+        # the formula functions SQLite lacks (regular expressions, date formatting, ...)
+        from .formula import register_sqlite_functions
+
+        register_sqlite_functions(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:

@@ -177,4 +177,3 @@ def sort_keys(
     if key is not v:
         key = case((v.is_not(None), key))  # the type's key would give empty a place of its own
     return [key]
-

@@ -88,18 +88,20 @@ def linking(conn: Connection, f: FieldDef, other_ids: Iterable[int]) -> set[int]
 
 def set_links(
     conn: Connection, f: FieldDef, values: Mapping[int, Sequence[int]], *, single_other: bool
-) -> set[int]:
+) -> tuple[set[int], set[int]]:
     """Replace the links of each record in `values` with the given ids, in that order.
 
     Order on the other side is kept for links that stay; new ones go last. When the inverse side
     allows one link only (`single_other`), a record newly linked here is unlinked from its
-    previous partner. Returns the ids on the other side whose links changed.
+    previous partner. Returns the ids on the other side whose links changed, and the ids on
+    this side (outside `values`) that lost a link that way.
     """
     j, mine, other, pos, opos = sides(f)
     ids = list(values)
     touched: set[int] = set()
+    losers: set[int] = set()
     if not ids:
-        return touched
+        return touched, losers
     before = linked(conn, f, ids)
     new_targets = {b for targets in values.values() for b in targets}
     other_pos: dict[int, float] = {}
@@ -114,6 +116,7 @@ def set_links(
             select(mine, other).where(other.in_(list(new_targets)), mine.not_in(ids))
         ).all()
         touched.update(b for _, b in stolen)
+        losers.update(a for a, _ in stolen)
         if stolen:
             conn.execute(delete(j).where(other.in_(list(new_targets)), mine.not_in(ids)))
     for k in range(0, len(ids), CHUNK):
@@ -137,7 +140,7 @@ def set_links(
     for a in ids:
         if before.get(a, []) != list(values[a]):
             touched.update(set(before.get(a, [])) ^ set(values[a]))
-    return touched
+    return touched, losers
 
 
 def unlink_records(conn: Connection, f: FieldDef, ids: Sequence[int]) -> set[int]:

@@ -479,6 +479,8 @@ def _probably_true(
     """`where` with each condition marked as probably true (SQLite's `likely()`, which returns
     its argument unchanged): the planner then prefers the index that gives the order. The live-row
     condition is left as it is: it is what lets the partial indexes be used."""
+    if compiler.dialect != "sqlite":
+        return list(where)
     live = compiler.table.c.trashed_at.is_(None)
     out: list[ColumnElement[bool]] = []
     for clause in where:

@@ -30,9 +30,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.types import TypeEngine
 
+from . import relations
 from .batch import WriteContext, context, require_live
 from .batch import problem as _problem
 from .batch import raise_problems as _raise
+from .computed import ROWS, Changes
 from .errors import Conflict, NotFound, Problem, ValidationError, ValueProblem
 from .model import FieldDef, TableSchema
 from .ordering import move, renumber
@@ -173,6 +175,7 @@ def create(ctx: WriteContext, schema: TableSchema, rows: Sequence[Mapping[Any, A
     if problems:  # failing anyway: name the repeated unique values too, so all is said at once
         problems += unique_problems(ctx.conn, schema, columns, list(range(len(rows))))
     _raise(problems)
+    link_columns = relations.take_links(columns)
     table = schema.sql
     conn = ctx.conn
     n = len(rows)
@@ -190,13 +193,18 @@ def create(ctx: WriteContext, schema: TableSchema, rows: Sequence[Mapping[Any, A
     try:
         with conn.begin_nested():
             if conn.dialect.name == "sqlite":
-                return _insert_sqlite(conn, table, same, data, n)
-            return _insert_generic(
-                conn, table, {**{k: [v] * n for k, v in same.items()}, **data}, n
-            )
+                ids = _insert_sqlite(conn, table, same, data, n)
+            else:
+                full = {**{k: [v] * n for k, v in same.items()}, **data}
+                ids = _insert_generic(conn, table, full, n)
     except IntegrityError:
         _raise(unique_problems(conn, schema, columns, list(range(n))))
         raise
+    changes = Changes()
+    changes.add(schema.id, ROWS, ids)
+    relations.write_links(conn, schema, ids, link_columns, changes, creating=True)
+    relations.after_write(conn, schema.base_id, changes)
+    return ids
 
 
 def _insert_sqlite(
@@ -331,17 +339,26 @@ def update_many(
     if problems:  # failing anyway: name the repeated unique values too, so all is said at once
         problems += batch_unique_problems(conn, schema, planned, ids)
     _raise(problems)
+    changes = Changes()
+    link_writes = []
+    for cols, members in planned:
+        link_writes.append((relations.take_links(cols), members))
+        for f in cols:
+            changes.add(schema.id, f.id, [ids[i] for i in members])
     try:
         with conn.begin_nested():
             _write_updates(ctx, schema, planned, ids)
-        return
     except IntegrityError:
         _raise(batch_unique_problems(conn, schema, planned, ids))
-    # No value is held by a record outside the batch: the batch trades unique values among its
-    # own records (a swap), which the index refuses row by row. Free those values, then write.
-    with conn.begin_nested():
-        _release_unique(ctx, schema, planned, ids)
-        _write_updates(ctx, schema, planned, ids)
+        # No value is held by a record outside the batch: the batch trades unique values among
+        # its own records (a swap), which the index refuses row by row. Free them, then write.
+        with conn.begin_nested():
+            _release_unique(ctx, schema, planned, ids)
+            _write_updates(ctx, schema, planned, ids)
+    for link_cols, members in link_writes:
+        if link_cols:
+            relations.write_links(conn, schema, [ids[i] for i in members], link_cols, changes)
+    relations.after_write(conn, schema.base_id, changes)
 
 
 def _write_updates(

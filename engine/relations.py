@@ -7,6 +7,7 @@ refresh). `after_write` is called by every record write, in its transaction, wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -251,6 +252,9 @@ def dependents(conn: Connection, base_id: int, field_id: int) -> list[FieldDef]:
 
 
 def refuse_if_used(conn: Connection, table: TableSchema, f: FieldDef) -> None:
+    """A SchemaError naming the computed fields that read `f`, if there are any."""
+    if not has_computed(conn, table.base_id):
+        return
     used = [
         d
         for d in dependents(conn, table.base_id, f.id)
@@ -280,9 +284,91 @@ def delete_link(conn: Connection, table: TableSchema, f: FieldDef) -> None:
 
 def after_write(conn: Connection, base_id: int, changes: Changes) -> None:
     """Bring computed values up to date after a write (no-op for bases without any)."""
+    if not has_computed(conn, base_id):
+        return
     graph = computed.load_graph(conn, base_id)
     if graph.order:
         computed.propagate(conn, graph, changes)
 
 
 __all__ = ["COMPUTED", "RELATIONAL", "ROWS", "add_field", "after_write", "delete_link"]
+
+
+# --- record writes ---------------------------------------------------------------------------------
+def take_links(columns: dict[FieldDef, list[Any]]) -> dict[FieldDef, list[Any]]:
+    """Remove the link fields from a write's columns: their values go to junctions, not columns."""
+    found = {f: v for f, v in columns.items() if f.type.name == "link"}
+    for f in found:
+        del columns[f]
+    return found
+
+
+def write_links(
+    conn: Connection,
+    schema: TableSchema,
+    ids: Sequence[int],
+    columns: dict[FieldDef, list[Any]],
+    changes: Changes,
+    *,
+    creating: bool = False,
+) -> None:
+    """Set the links of records `ids` (aligned with each column's values) and note the change
+    on both sides. New records without links need no work."""
+    for f, values in columns.items():
+        wanted = {rid: list(v or []) for rid, v in zip(ids, values, strict=True)}
+        if creating:
+            wanted = {rid: v for rid, v in wanted.items() if v}
+            if not wanted:
+                continue
+        single_other = False
+        inverse_id = f.type.options.inverse_field_id
+        if inverse_id is not None:
+            other = load_table(conn, f.type.options.table_id)
+            single_other = not other.field(inverse_id).type.options.multiple
+        touched, losers = links.set_links(conn, f, wanted, single_other=single_other)
+        # records here that lost a partner to this write (it may hold one link only) change too
+        changes.add(schema.id, f.id, [*wanted, *losers])
+        if inverse_id is not None:
+            changes.add(f.type.options.table_id, inverse_id, touched)
+
+
+def link_fields(schema: TableSchema) -> list[FieldDef]:
+    return [f for f in schema.fields if f.type.name == "link"]
+
+
+def children_of(
+    conn: Connection, schema: TableSchema, ids: Sequence[int]
+) -> list[tuple[int, list[int]]]:
+    """(child table id, child record ids) of a sub-table parent's records."""
+    out: list[tuple[int, list[int]]] = []
+    for f in link_fields(schema):
+        if f.type.options.role != "children":
+            continue
+        found = links.linked(conn, f, list(ids))
+        kids = sorted({k for v in found.values() for k in v})
+        if kids:
+            out.append((f.type.options.table_id, kids))
+    return out
+
+
+def unlink_all(conn: Connection, schema: TableSchema, ids: Sequence[int], changes: Changes) -> None:
+    """Remove every link of records that are purged, noting the other sides."""
+    for f in link_fields(schema):
+        touched = links.unlink_records(conn, f, ids)
+        inverse_id = f.type.options.inverse_field_id
+        if inverse_id is not None and touched:
+            changes.add(f.type.options.table_id, inverse_id, touched)
+
+
+def has_computed(conn: Connection, base_id: int) -> bool:
+    """Whether any field of the base is computed or a link (one indexed query)."""
+    f, t = meta.fields, meta.tables
+    return (
+        conn.execute(
+            select(f.c.id)
+            .select_from(f.join(t, t.c.id == f.c.table_id))
+            .where(t.c.base_id == base_id, f.c.type.in_(RELATIONAL))
+            .limit(1)
+        ).first()
+        is not None
+    )

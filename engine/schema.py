@@ -117,7 +117,17 @@ def create_table(
         raise _name_taken("table", "表", name)
     if conn.execute(select(meta.bases.c.id).where(meta.bases.c.id == base_id)).first() is None:
         raise NotFound(f"No base with id {base_id}", f"没有 ID 为 {base_id} 的库")
-    specs = list(fields or []) or [FieldSpec(name="Name", type="text")]
+    from .relations import RELATIONAL
+
+    given = list(fields or []) or [FieldSpec(name="Name", type="text")]
+    # links and computed fields need the table to exist: they are added once it does
+    specs = [s for s in given if s.type not in RELATIONAL]
+    later = [s for s in given if s.type in RELATIONAL]
+    if not specs:
+        raise SchemaError(
+            "A table needs at least one field that is not a link or computed",
+            "表至少需要一个非关联、非计算的字段",
+        )
     table_id = int(
         conn.execute(
             insert(t)
@@ -146,6 +156,8 @@ def create_table(
     conn.execute(update(t).where(t.c.id == table_id).values(primary_field_id=primary_def.id))
     schema = TableSchema(table_id, base_id, name, primary_def.id, defs)
     storage.create_table(conn, schema)
+    for spec in later:
+        add_field(conn, table_id, spec)
     return table_id
 
 
@@ -164,6 +176,14 @@ def rename_table(conn: Connection, table_id: int, name: str) -> None:
 
 
 def delete_table(conn: Connection, table_id: int) -> None:
+    """Drop a table; its link fields go with their inverses in other tables (refused while a
+    computed field elsewhere reads through them)."""
+    from . import relations
+
+    schema = load_table(conn, table_id)
+    for f in relations.link_fields(schema):
+        if f.type.options.table_id != table_id:
+            relations.delete_link(conn, schema, f)
     storage.drop_table(conn, table_id)
     conn.execute(meta.views.delete().where(meta.views.c.table_id == table_id))
     conn.execute(meta.fields.delete().where(meta.fields.c.table_id == table_id))
@@ -222,6 +242,10 @@ def insert_field_row(conn: Connection, table_id: int, spec: FieldSpec) -> FieldD
 
 
 def add_field(conn: Connection, table_id: int, spec: FieldSpec) -> int:
+    from . import relations
+
+    if spec.type in relations.RELATIONAL:
+        return relations.add_field(conn, table_id, spec)
     load_table(conn, table_id)  # the table must exist
     fdef = insert_field_row(conn, table_id, spec)
     try:
@@ -255,6 +279,12 @@ def delete_field(conn: Connection, table_id: int, field_ref: str | int) -> None:
             "primary first",
             f"{fdef.name!r} 是主字段，不能删除；请先将其他字段设为主字段",
         )
+    from . import relations
+
+    if fdef.type.name == "link":
+        relations.delete_link(conn, schema, fdef)
+        return
+    relations.refuse_if_used(conn, schema, fdef)
     storage.drop_column(conn, table_id, fdef)
     conn.execute(meta.fields.delete().where(meta.fields.c.id == fdef.id))
 

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import relations
 from .batch import WriteContext, raise_problems, require_live
+from .computed import ROWS, Changes
 from .errors import NotFound
-from .model import TableSchema
+from .model import TableSchema, load_table
 from .reads import read
 from .uniqueness import unique_problems
 
@@ -17,8 +19,15 @@ CHUNK = 1000
 
 
 def trash(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
-    """Move records to the trash; they keep their values and can be restored."""
+    """Move records to the trash; they keep their values and links and can be restored. The
+    sub-table rows of a parent go with it, at the same instant."""
     require_live(ctx.conn, schema, ids)
+    changes = Changes()
+    _trash(ctx, schema, ids, changes)
+    relations.after_write(ctx.conn, schema.base_id, changes)
+
+
+def _trash(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes: Changes) -> None:
     table = schema.sql
     for k in range(0, len(ids), CHUNK):
         ctx.conn.execute(
@@ -31,10 +40,32 @@ def trash(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
                 version=table.c.version + 1,
             )
         )
+    changes.add(schema.id, ROWS, ids)
+    for child_table, kids in relations.children_of(ctx.conn, schema, ids):
+        child = load_table(ctx.conn, child_table)
+        live = _live(ctx, child, kids)
+        if live:
+            _trash(ctx, child, live, changes)
+
+
+def _live(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> list[int]:
+    table = schema.sql
+    return list(
+        ctx.conn.execute(
+            select(table.c.id).where(table.c.id.in_(list(ids)), table.c.trashed_at.is_(None))
+        ).scalars()
+    )
 
 
 def restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
-    """Bring records back from the trash. A unique value taken meanwhile is a ValidationError."""
+    """Bring records back from the trash, with the sub-table rows that were trashed with them.
+    A unique value taken meanwhile is a ValidationError."""
+    changes = Changes()
+    _restore(ctx, schema, ids, changes)
+    relations.after_write(ctx.conn, schema.base_id, changes)
+
+
+def _restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes: Changes) -> None:
     table = schema.sql
     found: set[int] = set()
     for k in range(0, len(ids), CHUNK):
@@ -51,6 +82,12 @@ def restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
             f"No record with id {missing[0]} in the trash of table {schema.name!r}",
             f"表 {schema.name!r} 的回收站中没有 ID 为 {missing[0]} 的记录",
         )
+    when = {
+        row.id: row.trashed_at
+        for row in ctx.conn.execute(
+            select(table.c.id, table.c.trashed_at).where(table.c.id.in_(list(ids)))
+        )
+    }
     try:
         with ctx.conn.begin_nested():
             for k in range(0, len(ids), CHUNK):
@@ -70,6 +107,18 @@ def restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
         columns = {f: [r.by_id.get(f.id) for r in rows] for f in unique}
         raise_problems(unique_problems(ctx.conn, schema, columns, range(len(rows)), ids))
         raise
+    changes.add(schema.id, ROWS, ids)
+    for child_table, kids in relations.children_of(ctx.conn, schema, ids):
+        child = load_table(ctx.conn, child_table)
+        ct = child.sql
+        moments = set(when.values())
+        with_parent = list(
+            ctx.conn.execute(
+                select(ct.c.id).where(ct.c.id.in_(kids), ct.c.trashed_at.in_(list(moments)))
+            ).scalars()
+        )
+        if with_parent:
+            _restore(ctx, child, with_parent, changes)
 
 
 def purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
@@ -88,5 +137,9 @@ def purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
             f"No record with id {missing[0]} in table {schema.name!r}",
             f"表 {schema.name!r} 中没有 ID 为 {missing[0]} 的记录",
         )
+    changes = Changes()
+    relations.unlink_all(ctx.conn, schema, ids, changes)
     for k in range(0, len(ids), CHUNK):
         ctx.conn.execute(delete(table).where(table.c.id.in_(list(ids[k : k + CHUNK]))))
+    changes.add(schema.id, ROWS, ids)
+    relations.after_write(ctx.conn, schema.base_id, changes)

@@ -44,9 +44,20 @@ FIELDS: list[dict[str, Any]] = [
     {"name": "last_modified_time", "type": "last_modified_time"},
     {"name": "created_by", "type": "created_by"},
     {"name": "last_modified_by", "type": "last_modified_by"},
+    {"name": "link", "type": "link", "options": {"table": "T"}},  # to the table itself
+    {"name": "lookup", "type": "lookup", "options": {"link_field": "link", "target_field": "text"}},
+    {
+        "name": "rollup",
+        "type": "rollup",
+        "options": {"link_field": "link", "target_field": "number", "fn": "sum"},
+    },
+    {"name": "count", "type": "count", "options": {"link_field": "link"}},
+    {"name": "formula", "type": "formula", "options": {"formula": "{number} * 2"}},
 ]
 
 RO = ["read_only"] * len(INPUTS)
+# " 42 " into the self-link is record 42 of the matrix table, which exists by then (its text is
+# empty, so its title is too); a missing record is "unknown_record" (tests/test_links.py)
 
 # fmt: off
 EXPECTED: dict[str, list[Any]] = {
@@ -73,6 +84,11 @@ EXPECTED: dict[str, list[Any]] = {
     "last_modified_time": RO,
     "created_by":         RO,
     "last_modified_by":   RO,
+    "link":            [[],   [],    [{"id": 42, "title": None}], "invalid_type",   "invalid_type",   "invalid_type",     "invalid_type",     "invalid_type",     "invalid_type",     "invalid_type"],
+    "lookup":             RO,
+    "rollup":             RO,
+    "count":              RO,
+    "formula":            RO,
 }
 # fmt: on
 

@@ -13,6 +13,7 @@ from .choice import CheckboxType, MultipleSelectType, SingleSelectType
 from .duration import DurationType
 from .numeric import CurrencyType, NumberType, PercentType, RatingType
 from .people import UserType
+from .relational import CountType, FormulaType, LinkType, LookupType, RollupType
 from .system import (
     AutonumberType,
     CreatedByType,
@@ -46,6 +47,11 @@ TYPES: tuple[type[FieldType], ...] = (
     LastModifiedByType,
     UserType,
     AttachmentType,
+    LinkType,
+    LookupType,
+    RollupType,
+    CountType,
+    FormulaType,
 )
 
 REGISTRY: dict[str, type[FieldType]] = {t.name: t for t in TYPES}

@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Boolean, Float, Text
+from sqlalchemy import Boolean, Float, Text, column, select, table
 from sqlalchemy.types import TypeEngine
 
 from ..errors import ValueProblem
+from ..names import table_name
 from ..sqltypes import ISODate, UTCDateTime, json_type
 from .base import FieldType, problem, wrong_type
+from .refs import RefContext
 
 ResultType = Literal["number", "text", "date", "datetime", "boolean", "array"]
 
@@ -91,6 +93,36 @@ class LinkType(FieldType):
 
     def from_db(self, raw: Any) -> Any:
         return raw or []
+
+    def check_refs(self, values: Sequence[Any], ctx: RefContext) -> list[tuple[int, ValueProblem]]:
+        """Every linked id must be a live record of the linked table."""
+        wanted = {i for v in values for i in (v or ())}
+        if not wanted:
+            return []
+        t = table(table_name(self.options.table_id), column("id"), column("trashed_at"))
+        found: set[int] = set()
+        ordered = sorted(wanted)
+        for k in range(0, len(ordered), 1000):
+            found.update(
+                ctx.conn.execute(
+                    select(t.c.id).where(
+                        t.c.id.in_(ordered[k : k + 1000]), t.c.trashed_at.is_(None)
+                    )
+                ).scalars()
+            )
+        return [
+            (
+                i,
+                problem(
+                    "unknown_record",
+                    f"There is no record {rid} in the linked table",
+                    f"关联的表中没有记录 {rid}",
+                ),
+            )
+            for i, v in enumerate(values)
+            for rid in v or ()
+            if rid not in found
+        ]
 
     def ids(self, value: Any) -> list[int]:
         return [item["id"] if isinstance(item, dict) else int(item) for item in value or []]
