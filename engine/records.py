@@ -339,12 +339,12 @@ def update_many(
     if problems:  # failing anyway: name the repeated unique values too, so all is said at once
         problems += batch_unique_problems(conn, schema, planned, ids)
     _raise(problems)
-    changes = Changes()
+    changed = Changes()
     link_writes = []
     for cols, members in planned:
         link_writes.append((relations.take_links(cols), members))
         for f in cols:
-            changes.add(schema.id, f.id, [ids[i] for i in members])
+            changed.add(schema.id, f.id, [ids[i] for i in members])
     try:
         with conn.begin_nested():
             _write_updates(ctx, schema, planned, ids)
@@ -357,8 +357,8 @@ def update_many(
             _write_updates(ctx, schema, planned, ids)
     for link_cols, members in link_writes:
         if link_cols:
-            relations.write_links(conn, schema, [ids[i] for i in members], link_cols, changes)
-    relations.after_write(conn, schema.base_id, changes)
+            relations.write_links(conn, schema, [ids[i] for i in members], link_cols, changed)
+    relations.after_write(conn, schema.base_id, changed)
 
 
 def _write_updates(
