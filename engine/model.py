@@ -211,8 +211,16 @@ def field_from_row(row: Any) -> FieldDef:
     )
 
 
+_SCHEMAS: dict[int, tuple[tuple[Any, ...], TableSchema]] = {}
+_SCHEMAS_LOCK = threading.Lock()
+
+
 def load_table(conn: Connection, table_id: int) -> TableSchema:
-    """The schema of a live table, with its live fields in order."""
+    """The schema of a live table, with its live fields in order.
+
+    The metadata rows are read every time (two indexed queries), so a change made by any
+    process is seen at once; turning them into field types and a Table object is done only when
+    they differ from the rows last seen for this table id. A TableSchema is shared: read only."""
     t = meta.tables
     row = conn.execute(select(t).where(t.c.id == table_id, t.c.trashed_at.is_(None))).first()
     if row is None:
@@ -223,10 +231,18 @@ def load_table(conn: Connection, table_id: int) -> TableSchema:
         .where(f.c.table_id == table_id, f.c.trashed_at.is_(None))
         .order_by(f.c.position, f.c.id)
     ).all()
-    return TableSchema(
+    signature = (tuple(row), *(tuple(r) for r in rows))
+    with _SCHEMAS_LOCK:
+        cached = _SCHEMAS.get(table_id)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    schema = TableSchema(
         id=row.id,
         base_id=row.base_id,
         name=row.name,
         primary_field_id=row.primary_field_id,
         fields=[field_from_row(r) for r in rows],
     )
+    with _SCHEMAS_LOCK:
+        _SCHEMAS[table_id] = (signature, schema)
+    return schema
