@@ -61,7 +61,7 @@ def value(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
 
 def empty(column: ColumnElement[Any], ftype: FieldType, dialect: str) -> ColumnElement[bool]:
     """Whether the value is empty; an unchecked checkbox counts as empty."""
-    if ftype.name == "checkbox":
+    if ftype.name == "checkbox" or getattr(ftype, "result", None) == "boolean":
         return or_(column.is_(None), column == false())
     return value(column, dialect).is_(None)
 
@@ -149,9 +149,31 @@ def search(
         return _icontains(_number_text(column, dialect), dialect, q)
     if kind == "date":
         return _icontains(_date_text(column, dialect), dialect, q)
-    if kind == "multi_select":
+    if kind in ("multi_select", "array"):
         return _any_element_contains(column, dialect, q)
+    if kind == "link":
+        return _any_title_contains(column, dialect, q)
     return None
+
+
+def _any_title_contains(column: ColumnElement[Any], dialect: str, q: str) -> ColumnElement[bool]:
+    """Some linked record's title (in a link's [{"id", "title"}] cache) contains `q`."""
+    if dialect == "postgresql":
+        el = func.jsonb_array_elements(_jsonb(column)).table_valued("value")
+        title: Any = el.c.value.op("->>")(literal_column("'title'"))
+    else:
+        el = _elements(column)
+        title = func.json_extract(el.c.value, literal_column("'$.title'"))
+    return exists(select(literal(1)).select_from(el).where(_icontains(title, dialect, q)))
+
+
+def has_any_record(column: ColumnElement[Any], dialect: str, ids: list[int]) -> ColumnElement[bool]:
+    """A link's cache holds any of the record ids."""
+    if dialect == "postgresql":
+        return or_(*(_jsonb(column).contains([{"id": i}]) for i in ids))
+    el = _elements(column)
+    rid = func.json_extract(el.c.value, literal_column("'$.id'"))
+    return exists(select(literal(1)).select_from(el).where(rid.in_(ids)))
 
 
 # --- order --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ and compiles to a SQLAlchemy expression.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from .dates import Clock, Span, resolve_day, resolve_within
 from .errors import QueryError, ValueProblem
 from .fields import FieldType
 from .fields.choice import SingleSelectType
-from .fields.numeric import as_number
+from .fields.numeric import MAX_EXACT, as_number
+from .fields.relational import ComputedType
 
 KIND_OF_TYPE = {
     "text": "text",
@@ -47,10 +49,24 @@ KIND_OF_TYPE = {
 }
 
 
+RESULT_KINDS = {
+    "number": "number",
+    "text": "text",
+    "date": "date",
+    "datetime": "datetime",
+    "boolean": "checkbox",
+    "array": "array",
+}
+
+
 def value_kind(ftype: FieldType) -> str:
-    """The filtering capability of a field type."""
+    """The filtering capability of a field type; computed fields filter by their result type."""
     if ftype.name == "user":
         return "multi_user" if ftype.options.multiple else "user"
+    if isinstance(ftype, ComputedType):
+        return RESULT_KINDS.get(ftype.result, "other")
+    if ftype.name == "link":
+        return "link"
     return KIND_OF_TYPE.get(ftype.name, "other")
 
 
@@ -126,16 +142,25 @@ def p_text(ctx: Ctx, value: Any) -> str:
 
 
 def p_number(ctx: Ctx, value: Any) -> float | int:
+    """A number as the column holds it; text as the field reads it ('¥1,299', '50%', '1:30'),
+    but never rounded to the field's precision: '> 12.5%' means more than 0.125."""
+    n: float | int | None
     try:
-        if isinstance(value, str) and ctx.ftype.name in ("percent", "duration"):
+        if isinstance(value, str) and ctx.ftype.name == "duration":
             n = ctx.ftype.normalize(value)
+        elif isinstance(value, str) and ctx.ftype.name == "percent":
+            n = as_number(value, "%％")
+            n = None if n is None else n / 100
         else:
-            n = as_number(value, "￥¥$€£元%")
+            symbols: tuple[str, ...] = getattr(ctx.ftype, "symbols", tuple)()
+            n = as_number(value, "￥¥$€£元%", symbols=symbols)
     except ValueProblem:
         n = None
     if n is None:
         raise _bad_value(ctx, value, "a number", "数字")
-    return n  # type: ignore[no-any-return]
+    if isinstance(n, int) and abs(n) > MAX_EXACT:
+        return float(n)  # no database binds a whole number this large; the column holds doubles
+    return n
 
 
 def p_range(ctx: Ctx, value: Any) -> tuple[float | int, float | int]:
@@ -190,12 +215,13 @@ def p_user(ctx: Ctx, value: Any) -> int:
         return ctx.user_id
     if isinstance(value, dict) and "id" in value:
         value = value["id"]
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    user_id = None
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        with contextlib.suppress(ValueError):
+            user_id = int(value)
+    if user_id is None or not 0 < user_id < 2**63:
         raise _bad_value(ctx, value, "a user id or 'me'", "用户 ID 或“我”")
-    try:
-        return int(value)
-    except ValueError:
-        raise _bad_value(ctx, value, "a user id or 'me'", "用户 ID 或“我”") from None
+    return user_id
 
 
 def p_users(ctx: Ctx, value: Any) -> list[int]:
@@ -330,6 +356,8 @@ ALL = (
     "user",
     "multi_user",
     "attachment",
+    "array",
+    "link",
     "other",
 )
 TEXT = ("text",)
@@ -375,3 +403,44 @@ register(("multi_user",), "has_any_of", "has any of", "包含任一", p_users, c
 register(("multi_user",), "has_all_of", "has all of", "包含全部", p_users, c_has_all)
 register(("multi_user",), "has_none_of", "has none of", "不包含任何", p_users, c_has_none)
 register(("multi_user",), "is_exactly", "is exactly", "恰好是", p_users, c_exactly)
+
+
+def c_list_contains(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    """Some element of a lookup (or some linked record's title) contains the text."""
+    kind = value_kind(ctx.ftype)
+    found = expressions.search(ctx.column, kind, ctx.dialect, v)
+    assert found is not None
+    return found
+
+
+def c_list_not_contains(ctx: Ctx, v: str) -> ColumnElement[bool]:
+    return or_(c_empty(ctx, None), not_(c_list_contains(ctx, v)))
+
+
+def p_records(ctx: Ctx, value: Any) -> list[int]:
+    items = value if isinstance(value, list | tuple) else [value]
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("id")
+        if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+            raise _bad_value(ctx, value, "record ids", "记录 ID")
+        out.append(item)
+    if not out:
+        raise _bad_value(ctx, value, "at least one record", "至少一条记录")
+    return out
+
+
+def c_links_any(ctx: Ctx, ids: list[int]) -> ColumnElement[bool]:
+    return expressions.has_any_record(ctx.column, ctx.dialect, ids)
+
+
+def c_links_none(ctx: Ctx, ids: list[int]) -> ColumnElement[bool]:
+    return or_(c_empty(ctx, None), not_(c_links_any(ctx, ids)))
+
+
+LISTS = ("array", "link")
+register(LISTS, "contains", "contains", "包含", p_text, c_list_contains)
+register(LISTS, "not_contains", "does not contain", "不包含", p_text, c_list_not_contains)
+register(("link",), "has_any_of", "has any of", "包含任一", p_records, c_links_any)
+register(("link",), "has_none_of", "has none of", "不包含任何", p_records, c_links_none)

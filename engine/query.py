@@ -92,7 +92,36 @@ class Compiler:
             raise QueryError(e.message_en, e.message_zh) from None
 
     def column(self, f: FieldDef) -> ColumnElement[Any]:
+        if f.type.name == "formula" and f.type.options.volatile:
+            return self.volatile(f)
         return self.table.c[f.column]
+
+    def volatile(self, f: FieldDef) -> ColumnElement[Any]:
+        """A formula using TODAY() or NOW(): computed in the query, at the clock's now, so it
+        is never stale (filters, sorts and groups on it work the same)."""
+        from .formula import compile_formula, parse_stored
+        from .formula.types import FieldInfo
+        from .sqltypes import UTCDateTime
+
+        def info(fid: int) -> FieldInfo | None:
+            from .computed import formula_type
+
+            for other in self.schema.fields:
+                if other.id == fid:
+                    return FieldInfo(other.id, other.name, formula_type(other))
+            return None
+
+        t = self.table
+        return compile_formula(
+            parse_stored(f.type.options.formula, info),
+            lambda fid: self.column(self.schema.field(fid)),
+            dialect=self.dialect,
+            record_id=t.c.id,
+            created=t.c.created_at,
+            modified=t.c.updated_at,
+            timezone=f.type.options.timezone,
+            now=literal(self.ctx.clock.now, UTCDateTime()),
+        )
 
     # --- filters ---------------------------------------------------------------------------
     def condition(self, cond: Condition) -> ColumnElement[bool]:
@@ -190,6 +219,7 @@ class Compiler:
         equal: list[ColumnElement[bool]] = []
         for (expr, desc), v in zip(keys, values, strict=True):
             beyond: ColumnElement[bool]
+            same: ColumnElement[bool]
             if v is None:
                 beyond = expr.is_not(None) if not desc else false()
                 same = expr.is_(None)
@@ -285,11 +315,12 @@ def page_statement(
     t = compiler.table
     keys = compiler.order_keys(spec)
     key_cols = [expr.label(f"_k{i}") for i, (expr, _) in enumerate(keys)]
-    columns = [t.c[name] for name in _SYSTEM]  # `_reader` relies on this order
+    columns: list[ColumnElement[Any]] = [t.c[name] for name in _SYSTEM]  # `_reader` relies on it
     names = {c.name for c in columns}
     for f in fields:
         if f.column not in names:
-            columns.append(t.c[f.column])
+            col = compiler.column(f)
+            columns.append(col if col is t.c.get(f.column) else col.label(f.column))
             names.add(f.column)
     if where is None:
         where = compiler.where(spec, fields)
@@ -389,7 +420,8 @@ def count(
     kept = _counts(conn)
     if known is not None and COUNT_CACHE:
         cache_key, text = known
-        key = text + repr([b.effective_value for b in cache_key.bindparams])
+        values = [(type(b.type).__name__, b.effective_value) for b in cache_key.bindparams]
+        key = text + repr(values)
         found = kept.get(key)
         if found is not None and found[0] == stamp:
             kept.move_to_end(key)

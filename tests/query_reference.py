@@ -37,7 +37,8 @@ Order
   by value. Ties are broken by id — by (position, id) when there is no group or sort at all.
 Quick search
   Case-insensitive (ASCII) substring of the text, option name, any list option, number (whole
-  numbers without '.0') or ISO date of any visible searchable field.
+  numbers without '.0') or ISO date of any visible searchable field; surrounding spaces are
+  dropped, and a search of only spaces is no search.
 """
 
 from __future__ import annotations
@@ -286,6 +287,8 @@ def searchable_texts(f: RefField, x: Any) -> list[str]:
 
 def search_rows(rows: Iterable[Row], q: str, visible: Sequence[RefField]) -> list[Row]:
     needle = fold(q.strip())
+    if not needle:  # only spaces: no search
+        return list(rows)
     return [
         r
         for r in rows

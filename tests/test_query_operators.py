@@ -3,13 +3,16 @@ that are refused when the query is built (with English and Chinese messages)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import engine
+from engine import operators
 from engine.errors import QueryError
+from engine.fields import REGISTRY, field_type
 from tests.query_helpers import cond, names, query, where
 
 USERS = ("me@example.com", "li@example.com", "bob@example.com")
@@ -109,6 +112,8 @@ def test_numbers(shop: engine.Table) -> None:
             ("数量", ">=", 0, [A, D]),
             ("数量", "between", [0, 10], [A, D]),
             ("数量", "between", ["-3", 0], [B, D]),
+            ("数量", "<", 10**20, [A, B, D]),  # larger than any database's integers
+            ("数量", "between", [-(10**30), 10**30], [A, B, D]),
             ("数量", "is_empty", None, [C]),
             ("数量", "is_not_empty", None, [A, B, D]),
             ("金额", "=", "¥1,299.50", [A]),
@@ -117,6 +122,7 @@ def test_numbers(shop: engine.Table) -> None:
             ("比例", "=", "50%", [A]),
             ("比例", ">=", 0.5, [A, D]),
             ("比例", "between", ["10%", "60%"], [A, B]),
+            ("比例", ">", "12.5%", [A, B, D]),  # 12.5% was stored as 13%; the filter is not rounded
             ("评分", ">=", 3, [A, D]),
             ("评分", "!=", 5, [B, C, D]),
             ("评分", "is_empty", None, [C]),
@@ -201,6 +207,42 @@ def test_and_or_and_empty_groups(shop: engine.Table) -> None:
     assert names(shop, where(cond("完成", "is_unchecked"), paid_or_vip)) == []
     assert names(shop, where()) == [A, B, C, D]  # an empty group is no condition
     assert names(shop, where(where(), cond("数量", ">", 0))) == [A]
+    by_id = {"field": shop.field("数量").id, "op": ">", "value": 0}  # fields by id too
+    assert names(shop, where(by_id)) == [A]
+
+
+EMPTY = {"is_empty", "is_not_empty"}
+LISTS = {"has_any_of", "has_all_of", "has_none_of", "is_exactly"}
+ONE_OF = {"is", "is_not", "is_any_of", "is_none_of"}
+OFFERED = {
+    "text": {"is", "is_not", "contains", "not_contains", "starts_with", "ends_with"},
+    "number": {"=", "!=", "<", "<=", ">", ">=", "between"},
+    "date": {"is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within"},
+    "datetime": {"is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within"},
+    "select": ONE_OF,
+    "multi_select": LISTS,
+    "checkbox": {"is_checked", "is_unchecked"},
+    "user": ONE_OF,
+    "multi_user": LISTS,
+    "attachment": set(),
+    "other": set(),
+}
+
+
+def test_what_each_kind_of_field_offers() -> None:
+    offered: dict[str, set[str]] = {}
+    for (kind, name), op in operators.REGISTRY.items():
+        offered.setdefault(kind, set()).add(name)
+        assert op.label_en and op.label_zh and op.label_en != op.label_zh
+    assert offered == {kind: ops | EMPTY for kind, ops in OFFERED.items()}
+    kinds: dict[str, str] = {}
+    for t in REGISTRY:
+        with contextlib.suppress(engine.SchemaError):  # links and computed fields need options
+            kinds[t] = operators.value_kind(field_type(t))
+    assert {t for t, k in kinds.items() if k == "number"} == {
+        "number", "currency", "percent", "rating", "duration", "autonumber"
+    }  # fmt: skip
+    assert operators.value_kind(field_type("user", {"multiple": True})) == "multi_user"
 
 
 def test_empty_and_not_empty_for_every_type(db: engine.Database, build_table: Any, users: list[int], tmp_path: Path) -> None:  # fmt: skip
@@ -256,6 +298,8 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
     (cond("状态", "is_any_of", []), "at least one option", "至少一个选项"),
     (cond("标签", "has_any_of", ["VIP", "nope"]), "'nope' is not one of the options", "nope"),
     (cond("负责人", "is", "abc"), "a user id or 'me'", "用户 ID"),
+    (cond("负责人", "is", -5), "a user id or 'me'", "用户 ID"),
+    (cond("协作者", "has_any_of", [10**20]), "a user id or 'me'", "用户 ID"),
     (cond("负责人", "is", "me"), "no user is signed in", "没有登录用户"),
     (cond("协作者", "has_any_of", []), "at least one user", "至少一位用户"),
 ]
