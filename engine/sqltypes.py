@@ -83,7 +83,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         if isinstance(value, str):
-            return dt.datetime.fromisoformat(value).replace(tzinfo=UTC)
+            # the stored text is UTC: parsing it with its offset is faster than replace()
+            return dt.datetime.fromisoformat(value + "+00:00")
         assert isinstance(value, dt.datetime)
         return to_utc(value)
 
