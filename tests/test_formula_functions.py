@@ -223,6 +223,20 @@ LOGIC: list[Case] = [
     ("ISERROR({Num} / {Qty})", 3, True),
     ("IF(ISERROR(1 / {Qty}), 'n/a', 1 / {Qty})", 3, "n/a"),
     ("AND(1 / 0, TRUE())", 1, None),
+    # errors travel through everything but IF's other branch and ISERROR
+    ("ISERROR(LEN(1 / 0))", 1, True),
+    ("ISERROR(UPPER(ERROR()))", 1, True),
+    ("ISERROR('a' & (1 / 0))", 1, True),
+    ("ISERROR(1 / 0 > 1)", 1, True),
+    ("ISERROR(-(1 / 0))", 1, True),
+    ("ISERROR(SUM(1, 1 / 0))", 1, True),
+    ("ISERROR(IF(ERROR(), 1, 2))", 1, True),
+    ("ISERROR(SWITCH(1, 1, ERROR(), 2))", 1, True),
+    ("ISERROR(SWITCH(2, 1, ERROR(), 2))", 1, False),
+    ("ISERROR({Due} = 'garbage')", 1, True),
+    ("{Due} = 'garbage'", 1, None),
+    ("ISERROR(ISERROR(1 / 0))", 1, False),
+    ("IF(ISERROR({Num} / {Qty}), BLANK(), {Num} / {Qty})", 3, None),
 ]
 
 

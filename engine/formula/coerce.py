@@ -159,12 +159,7 @@ def array(c: Ctx, v: Val) -> Val:
         sql = d.empty_array()
     else:
         item = to_number(c, v) if v.ftype in (FType.NUMBER, FType.BOOLEAN) else to_text(c, v)
-        if v.nullable:
-            sql = d.let(
-                item, lambda x: sa.case((x.is_(None), d.empty_array()), else_=d.array_of_one(x))
-            )
-        else:
-            sql = d.array_of_one(item)
+        sql = d.array_of_one(item)
     return Val(sql, FType.ARRAY, v.err, nullable=False)
 
 

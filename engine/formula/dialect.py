@@ -13,20 +13,19 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy.sql import visitors
 
 from .datefmt import ParseSpec
 from .regex import Pattern
-from .values import SQL, num
+from .values import SQL
 
 # VALUE(): thousands separators, currency signs and spaces are dropped, a trailing % divides by 100
 VALUE_DROP = "[,$¥€£￥ ]"
 VALUE_RE = r"^[+-]?([0-9]{1,200}(\.[0-9]{0,200})?|\.[0-9]{1,200})([eE][+-]?[0-9]{1,2})?%?$"
 WHITESPACE = " \t\n\r\v\f\u00a0\u3000\ufeff"
-AGGREGATES = ("sum", "avg", "min", "max", "count", "counta", "countall")
-DECIMAL_OPS = ("round", "roundup", "rounddown", "ceiling", "floor", "mod")
 
 
 def value_of_text(text: str) -> float | None:
@@ -47,7 +46,7 @@ def let(value: SQL, body: Callable[[SQL], SQL]) -> SQL:
     Every subquery here correlates to all enclosing statements (SQLAlchemy's automatic
     correlation looks only one level up), so the table must be in the FROM of the statement
     the formula is used in."""
-    if sum(1 for _ in visitors.iterate(value)) <= 8:
+    if len(list(islice(visitors.iterate(value), 9))) <= 8:  # small: just repeat it
         return body(value)
     bound = sa.select(value.label("v")).correlate_except(None).offset(0).subquery()
     return sa.select(body(bound.c.v)).select_from(bound).correlate_except(None).scalar_subquery()
@@ -57,6 +56,7 @@ class Dialect(ABC):
     name: str
 
     def let(self, value: SQL, body: Callable[[SQL], SQL]) -> SQL:
+        """body(value) with `value` computed once where that helps (see `let`)."""
         return let(value, body)
 
     # --- numbers -------------------------------------------------------------------------------
@@ -80,24 +80,24 @@ class Dialect(ABC):
 
     @abstractmethod
     def decimal(self, op: str, x: SQL, y: SQL) -> SQL:
-        """Rounding and MOD in decimal arithmetic (of `x` and `y` to 15 significant digits)."""
+        """Rounding and MOD in decimal arithmetic (of `x` and `y` to 15 significant digits);
+        EVEN and ODD (`y` unused) in floating point."""
 
     @abstractmethod
     def power(self, base: SQL, exponent: SQL) -> SQL:
         """POWER, NULL for 0 to a negative power, a root of a negative number, overflow."""
 
+    @abstractmethod
     def sqrt(self, x: SQL) -> SQL:
-        return self.let(x, lambda x: sa.func.sqrt(sa.case((x >= 0, x))))
+        """The square root, NULL below 0."""
 
+    @abstractmethod
     def exp(self, x: SQL) -> SQL:
         """e**x, 0 below e**-700, NULL above e**709."""
-        return self.let(
-            x, lambda x: sa.case((x < -700, num(0)), else_=sa.func.exp(sa.case((x <= 709, x))))
-        )
 
+    @abstractmethod
     def ln(self, x: SQL) -> SQL:
         """ln(x), NULL unless x > 0."""
-        return self.let(x, lambda x: sa.func.ln(sa.case((x > 0, x))))
 
     @abstractmethod
     def log10(self, x: SQL) -> SQL:
@@ -121,6 +121,10 @@ class Dialect(ABC):
     @abstractmethod
     def strpos(self, hay: SQL, needle: SQL) -> SQL:
         """1-based position of `needle` in `hay`, 0 if absent."""
+
+    @abstractmethod
+    def find(self, hay: SQL, needle: SQL, start: SQL) -> SQL:
+        """1-based position of `needle` in `hay` at or after `start` (>= 1), 0 if absent."""
 
     @abstractmethod
     def rept(self, s: SQL, n: SQL) -> SQL:
@@ -159,7 +163,7 @@ class Dialect(ABC):
 
     @abstractmethod
     def array_of_one(self, x: SQL) -> SQL:
-        """A list holding `x` (a number or text)."""
+        """A list holding `x` (a number or text); the empty list when `x` is NULL."""
 
     @abstractmethod
     def array_len(self, a: SQL) -> SQL:

@@ -5,6 +5,7 @@ so constant folding at plan time never raises either."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, JSONPATH, aggregate_order_by
 
 from . import pg_dates
@@ -12,7 +13,7 @@ from .datefmt import ParseSpec
 from .dialect import VALUE_DROP, VALUE_RE, WHITESPACE, Dialect
 from .pyvalues import OVERFLOW, UNDERFLOW
 from .regex import Pattern, pg_replacement
-from .values import SQL, Cond, num, txt
+from .values import SQL, Cond, div, num, txt
 
 f = sa.func
 _NAMES = ("name", "title")  # what an object in a list shows as: attachments, linked records
@@ -33,6 +34,13 @@ def _f8(x: SQL) -> SQL:
 
 def _jsonb(text: str) -> SQL:
     return sa.cast(txt(text), JSONB())
+
+
+def _even_odd(op: str, x: SQL) -> SQL:
+    """Away from zero to the next even (or odd) whole number, as pyvalues.decimal_op does."""
+    shift = 0 if op == "even" else 1
+    up = f.ceil(div(f.abs(x) + shift, num(2))) * 2 - shift
+    return sa.case((x < 0, -up), else_=up)
 
 
 def _matches(s: SQL, pattern: str) -> Cond:
@@ -58,6 +66,8 @@ class PostgresDialect(Dialect):
         return sa.cast(f.trunc(f.least(f.greatest(x, num(lo)), num(hi))), sa.Integer())
 
     def decimal(self, op: str, x: SQL, y: SQL) -> SQL:
+        if op in ("even", "odd"):
+            return self.let(x, lambda x: _even_odd(op, x))
         a = _numeric(x)
         if op in ("ceiling", "floor", "mod"):
             b = _numeric(y)
@@ -96,6 +106,18 @@ class PostgresDialect(Dialect):
 
         return self.let(base, lambda b: self.let(exponent, lambda e: value(b, e)))
 
+    def sqrt(self, x: SQL) -> SQL:
+        return self.let(x, lambda x: f.sqrt(sa.case((x >= 0, x))))
+
+    def exp(self, x: SQL) -> SQL:
+        def exp(x: SQL) -> SQL:
+            return sa.case((x < -700, num(0)), else_=f.exp(sa.case((x <= 709, x))))
+
+        return self.let(x, exp)
+
+    def ln(self, x: SQL) -> SQL:
+        return self.let(x, lambda x: f.ln(sa.case((x > 0, x))))
+
     def log10(self, x: SQL) -> SQL:
         return self.let(x, lambda x: f.log(sa.case((x > 0, x))))
 
@@ -114,6 +136,10 @@ class PostgresDialect(Dialect):
 
     def strpos(self, hay: SQL, needle: SQL) -> SQL:
         return f.strpos(hay, needle)
+
+    def find(self, hay: SQL, needle: SQL, start: SQL) -> SQL:
+        found = f.strpos(f.substr(hay, start), needle)
+        return self.let(found, lambda p: sa.case((p == 0, 0), else_=p + start - 1))
 
     def rept(self, s: SQL, n: SQL) -> SQL:
         return _text(f.repeat(s, n))
@@ -171,7 +197,8 @@ class PostgresDialect(Dialect):
         return _jsonb("[]")
 
     def array_of_one(self, x: SQL) -> SQL:
-        return sa.type_coerce(f.jsonb_build_array(x), JSONB())
+        items = f.array_remove(postgresql.array([x]), sa.null())
+        return sa.type_coerce(f.to_jsonb(items), JSONB())
 
     def array_len(self, a: SQL) -> SQL:
         return f.jsonb_array_length(sa.case((f.jsonb_typeof(a) == "array", a)))

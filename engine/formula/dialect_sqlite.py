@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from .datefmt import ParseSpec
@@ -28,7 +30,13 @@ def _text(x: SQL) -> SQL:
 
 
 class SQLiteDialect(Dialect):
+    """SQLite parses nested subqueries with a small stack, so here nothing is put into a
+    subquery: where a value is needed more than once, a Python function takes it once."""
+
     name = "sqlite"
+
+    def let(self, value: SQL, body: Callable[[SQL], SQL]) -> SQL:
+        return body(value)
 
     # --- numbers -------------------------------------------------------------------------------
     def num_text(self, x: SQL) -> SQL:
@@ -45,6 +53,15 @@ class SQLiteDialect(Dialect):
 
     def power(self, base: SQL, exponent: SQL) -> SQL:
         return sa.type_coerce(f.tessera_power(base, exponent), sa.Float())
+
+    def sqrt(self, x: SQL) -> SQL:
+        return sa.type_coerce(f.tessera_sqrt(x), sa.Float())
+
+    def exp(self, x: SQL) -> SQL:
+        return sa.type_coerce(f.tessera_exp(x), sa.Float())
+
+    def ln(self, x: SQL) -> SQL:
+        return sa.type_coerce(f.tessera_ln(x), sa.Float())
 
     def log10(self, x: SQL) -> SQL:
         return sa.type_coerce(f.tessera_log10(x), sa.Float())
@@ -64,6 +81,9 @@ class SQLiteDialect(Dialect):
 
     def strpos(self, hay: SQL, needle: SQL) -> SQL:
         return f.instr(hay, needle)
+
+    def find(self, hay: SQL, needle: SQL, start: SQL) -> SQL:
+        return sa.type_coerce(f.tessera_find(hay, needle, start), sa.Integer())
 
     def rept(self, s: SQL, n: SQL) -> SQL:
         # zeroblob(n) is n zero bytes; its hex is n "00"s, each replaced by s

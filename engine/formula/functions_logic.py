@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import Case
 
 from . import coerce
 from .errors import type_error
@@ -28,9 +29,13 @@ def _choose(c: Ctx, cases: list[tuple[Cond, Val]], otherwise: Val | None, ftype:
     other = coerce.to(c, otherwise, ftype) if otherwise is not None else coerce.blank(c, ftype)
     if not cases:
         return other
-    sql = sa.case(
-        *((cond, r.sql) for (cond, _), r in zip(cases, results, strict=True)), else_=other.sql
-    )
+    whens = [(cond, r.sql) for (cond, _), r in zip(cases, results, strict=True)]
+    otherwise_sql: SQL | None = other.sql
+    if isinstance(otherwise_sql, Case) and otherwise_sql.value is None:
+        # IF(a, x, IF(b, y, z)) is one CASE: SQLite's parser allows little nesting
+        whens.extend(otherwise_sql.whens)
+        otherwise_sql = otherwise_sql.else_
+    sql = sa.case(*whens, else_=otherwise_sql)
     err = _branch_err(
         [(cond, r.err) for (cond, _), r in zip(cases, results, strict=True)], other.err
     )

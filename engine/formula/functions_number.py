@@ -69,19 +69,11 @@ def _log(c: Ctx, args: list[Val], node: Call) -> Val:
 
 
 def _even(c: Ctx, args: list[Val], node: Call) -> Val:
-    def even(x: SQL) -> SQL:
-        up = f.ceil(div(f.abs(x), num(2))) * 2
-        return sa.case((x < 0, -up), else_=up)
-
-    return _number(c.d.let(args[0].sql, even))
+    return _number(c.d.decimal("even", args[0].sql, num(0)))
 
 
 def _odd(c: Ctx, args: list[Val], node: Call) -> Val:
-    def odd(x: SQL) -> SQL:
-        up = f.ceil(div(f.abs(x) + 1, num(2))) * 2 - 1
-        return sa.case((x < 0, -up), else_=up)
-
-    return _number(c.d.let(args[0].sql, odd))
+    return _number(c.d.decimal("odd", args[0].sql, num(0)))
 
 
 def _items(c: Ctx, args: list[Val]) -> list[tuple[str, SQL]]:

@@ -77,9 +77,7 @@ def _position(c: Ctx, args: list[Val]) -> SQL:
     needle, hay = args[0].sql, args[1].sql
     if len(args) < 3:
         return c.d.strpos(hay, needle)
-    start = c.d.integer(args[2].sql, 1, BIG)
-    found = c.d.strpos(f.substr(hay, start), needle)
-    return c.d.let(found, lambda p: sa.case((p == 0, 0), else_=p + start - 1))
+    return c.d.find(hay, needle, c.d.integer(args[2].sql, 1, BIG))
 
 
 def _find(c: Ctx, args: list[Val], node: Call) -> Val:

@@ -143,9 +143,7 @@ def compare(c: Ctx, op: str, left: Val, right: Val) -> Val:
         value = sa.func.coalesce(_ordered(op, a.sql, b.sql), sa.false())
         return Val(value, FType.BOOLEAN, err, nullable=False)
 
-    def same(x: SQL, y: SQL) -> Cond:
-        either = sa.or_(x.is_(None), y.is_(None))
-        return sa.case((either, sa.and_(x.is_(None), y.is_(None))), else_=x == y)
-
-    value = c.d.let(a.sql, lambda x: c.d.let(b.sql, lambda y: same(x, y)))
-    return Val(value if op == "=" else sa.not_(value), FType.BOOLEAN, err, nullable=False)
+    # blank equals blank (IS on SQLite, IS NOT DISTINCT FROM on PostgreSQL)
+    same = op == "="
+    value = a.sql.is_not_distinct_from(b.sql) if same else a.sql.is_distinct_from(b.sql)
+    return Val(value, FType.BOOLEAN, err, nullable=False)

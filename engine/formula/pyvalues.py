@@ -71,6 +71,10 @@ def dec15(x: float) -> Decimal:
 def decimal_op(op: str, x: float, y: float) -> float | None:
     """ROUND / ROUNDUP / ROUNDDOWN (y = digits) and CEILING / FLOOR (y = significance) and
     MOD, in decimal arithmetic."""
+    if op in ("even", "odd"):
+        shift = 0 if op == "even" else 1
+        up = math.ceil((abs(x) + shift) / 2.0) * 2 - shift
+        return float(-up if x < 0 else up)
     with localcontext() as ctx:
         ctx.prec = 1000
         a = dec15(x)
@@ -96,6 +100,12 @@ def decimal_op(op: str, x: float, y: float) -> float | None:
 
 OVERFLOW = 709.78  # ln of the largest float, a little under
 UNDERFLOW = -700.0
+
+
+def exp(x: float) -> float | None:
+    if x > 709:
+        return None
+    return 0.0 if x < -700 else math.exp(x)
 
 
 def power(b: float, e: float) -> float | None:

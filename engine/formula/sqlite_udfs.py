@@ -102,6 +102,16 @@ def _aggregate(op: str, *args: Any) -> float | None:
     return pyvalues.aggregate(op, items)
 
 
+def _array_of(x: Any) -> str:
+    return pyvalues.dumps([] if x is None else [x])
+
+
+def _find(hay: str, needle: str, start: int) -> int:
+    """As PostgreSQL's strpos(substr(hay, start), needle), shifted back to `hay`."""
+    found = hay[int(start) - 1 :].find(needle) + 1
+    return 0 if found == 0 else found + int(start) - 1
+
+
 def _regex_match(s: str, p: str) -> int:
     return int(_regex(p).search(s) is not None)
 
@@ -124,6 +134,10 @@ FUNCTIONS: dict[str, tuple[int, _Fn]] = {
     "tessera_value": (1, value_of_text),
     "tessera_decimal": (3, lambda op, x, y: pyvalues.decimal_op(op, float(x), float(y))),
     "tessera_log10": (1, lambda x: math.log10(float(x))),
+    "tessera_ln": (1, lambda x: math.log(float(x))),
+    "tessera_sqrt": (1, lambda x: math.sqrt(float(x))),
+    "tessera_exp": (1, pyvalues.exp),
+    "tessera_find": (3, _find),
     "tessera_power": (2, lambda b, e: pyvalues.power(float(b), float(e))),
     "tessera_lower": (1, str.lower),
     "tessera_upper": (1, str.upper),
@@ -135,7 +149,6 @@ FUNCTIONS: dict[str, tuple[int, _Fn]] = {
     "tessera_array_len": (1, pyvalues.array_len),
     "tessera_array_join": (2, pyvalues.array_join),
     "tessera_array_op": (2, lambda op, a: pyvalues.array_op(op, a)),
-    "tessera_array_of": (1, lambda x: pyvalues.dumps([x])),
     "tessera_tz_local": (2, lambda ts, z: _text_of(pydates.to_local(_read(ts), z))),
     "tessera_tz_utc": (2, lambda local, z: _text_of(pydates.to_instant(_read(local), z))),
     "tessera_dt_add": (3, _dt_add),
@@ -148,14 +161,7 @@ FUNCTIONS: dict[str, tuple[int, _Fn]] = {
 }
 
 # math functions that SQLite has only when compiled with SQLITE_ENABLE_MATH_FUNCTIONS
-MATH: dict[str, _Fn] = {
-    "sqrt": math.sqrt,
-    "exp": math.exp,
-    "ln": math.log,
-    "log10": math.log10,
-    "ceil": math.ceil,
-    "floor": math.floor,
-}
+MATH: dict[str, _Fn] = {"ceil": math.ceil, "floor": math.floor}
 
 
 def register_sqlite_functions(dbapi_connection: sqlite3.Connection) -> None:
@@ -163,8 +169,11 @@ def register_sqlite_functions(dbapi_connection: sqlite3.Connection) -> None:
     used in indexes and generated columns); add the math functions if this SQLite lacks them."""
     for name, (nargs, fn) in FUNCTIONS.items():
         dbapi_connection.create_function(name, nargs, _safe(fn), deterministic=True)
-    aggregate = _never_raise(_aggregate)  # blanks among its arguments are meaningful
+    # blanks among their arguments are meaningful
+    aggregate = _never_raise(_aggregate)
     dbapi_connection.create_function("tessera_aggregate", -1, aggregate, deterministic=True)
+    array_of = _never_raise(_array_of)
+    dbapi_connection.create_function("tessera_array_of", 1, array_of, deterministic=True)
     for name, fn in MATH.items():
         try:
             dbapi_connection.execute(f"SELECT {name}(1)")

@@ -76,17 +76,3 @@ def div(a: SQL, b: SQL) -> SQL:
 
 def txt(value: str) -> SQL:
     return sa.literal(value, sa.Text())
-
-
-def null() -> SQL:
-    return sa.null()
-
-
-def ok(sql: SQL, ftype: FType, *, nullable: bool = True) -> Val:
-    return Val(sql, ftype, nullable=nullable)
-
-
-def when(cond: Cond, then: SQL, otherwise: SQL | None = None) -> SQL:
-    if otherwise is None:
-        return sa.case((cond, then))
-    return sa.case((cond, then), else_=otherwise)
