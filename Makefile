@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/tessera preset apply crm --locale zh-CN --demo-rows 1000 --if-missing
 	$(BIN)/tessera serve
 
 test: $(STAMP) lint typecheck pytest

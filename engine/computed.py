@@ -4,34 +4,24 @@ Lookups, rollups, counts, formulas and the title caches of link fields live in r
 After every write the engine calls `propagate` in the same transaction with what changed
 (`Changes`: per table, per field, the record ids — or ALL). Computed fields are visited in
 dependency order; for each, the affected records are found in SQL (through the junction tables)
-and recomputed by one UPDATE whose new values are a SQL expression — a correlated subquery over
-the linked records, or the compiled formula — never a Python loop over rows. Fields of one table
-that are affected alike are refreshed by the same UPDATE.
+and recomputed by one UPDATE whose new values are a SQL expression (`computed_sql`) — a
+correlated subquery over the linked records, or the compiled formula — never a Python loop over
+rows. Fields of one table that are affected alike are refreshed by the same UPDATE.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    String,
-    Table,
-    and_,
-    case,
-    cast,
-    distinct,
-    func,
-    literal,
-    select,
-    true,
-    update,
-)
+from sqlalchemy import ColumnElement, Connection, Table, select, update
 
+from . import computed_sql as sql
 from . import links
 from .errors import SchemaError
 from .fields.relational import ComputedType
@@ -39,20 +29,23 @@ from .model import FieldDef, TableSchema
 
 ALL: frozenset[int] = frozenset({-1})  # "every record"
 ROWS = "rows"  # the pseudo-field "records were created, trashed, restored or purged"
+MODIFIED = "modified"  # the pseudo-field "anything of the record changed" (last modified time)
 CHUNK = 5000
+_STORED = re.compile(r"fld:([0-9]+)")
 
 IdSet = set[int] | frozenset[int]
+Key = int | str
 
 
 @dataclass
 class Changes:
     """What a write changed: table id -> field id (or ROWS) -> record ids (or ALL)."""
 
-    by_table: dict[int, dict[int | str, IdSet]] = field(
+    by_table: dict[int, dict[Key, IdSet]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set))
     )
 
-    def add(self, table_id: int, key: int | str, ids: Iterable[int] | frozenset[int]) -> None:
+    def add(self, table_id: int, key: Key, ids: Iterable[int] | frozenset[int]) -> None:
         if ids is ALL:
             self.by_table[table_id][key] = ALL
             return
@@ -62,8 +55,11 @@ class Changes:
         assert isinstance(current, set)
         current.update(ids)
 
-    def get(self, table_id: int, key: int | str) -> IdSet:
-        return self.by_table.get(table_id, {}).get(key, set())
+    def get(self, table_id: int, key: Key) -> IdSet:
+        keys = self.by_table.get(table_id, {})
+        if key == MODIFIED:  # any change of the table's records
+            return union(*keys.values())
+        return keys.get(key, set())
 
 
 def union(*sets: IdSet) -> IdSet:
@@ -79,12 +75,18 @@ def is_computed(f: FieldDef) -> bool:
     return f.type.name in ("lookup", "rollup", "count", "formula", "link")
 
 
+def is_volatile(f: FieldDef) -> bool:
+    """A formula of the current time: computed when read, never stored."""
+    return f.type.name == "formula" and bool(f.type.options.volatile)
+
+
 @dataclass
 class Graph:
     """The computed fields of a base in dependency order."""
 
     tables: dict[int, TableSchema]
     order: list[tuple[TableSchema, FieldDef]]
+    signature: tuple[Any, ...] = ()  # the schema of every table: equal graphs compute alike
 
     def field(self, field_id: int) -> tuple[TableSchema, FieldDef]:
         for t in self.tables.values():
@@ -94,40 +96,72 @@ class Graph:
         raise SchemaError(f"No field with id {field_id}", f"没有 ID 为 {field_id} 的字段")
 
 
-def inputs(graph: Graph, table: TableSchema, f: FieldDef) -> list[tuple[int, int | str]]:
-    """The (table id, field id or ROWS) a computed field reads."""
+def _reads(table: TableSchema | None, table_id: int, fid: int) -> list[tuple[int, Key]]:
+    """Field `fid` of a table as an input; a field that the engine keeps on every change of
+    the record (last modified time / by) reads MODIFIED as well."""
+    out: list[tuple[int, Key]] = [(table_id, fid)]
+    for f in table.fields if table is not None else ():
+        if f.id == fid and f.type.name in ("last_modified_time", "last_modified_by"):
+            out.append((table_id, MODIFIED))
+    return out
+
+
+def inputs(graph: Graph, table: TableSchema, f: FieldDef) -> list[tuple[int, Key]]:
+    """The (table id, field id or ROWS or MODIFIED) a computed field reads."""
     o = f.type.options
     name = f.type.name
     if name == "formula":
-        from .formula import parse_stored
-
-        formula = parse_stored(o.formula, lambda fid: _info(table, fid))
-        return [(table.id, fid) for fid in formula.references] + [(table.id, ROWS)]
+        fids, modified = formula_reads(o.formula)
+        deps: list[tuple[int, Key]] = [(table.id, ROWS)]
+        for fid in fids:
+            deps += _reads(table, table.id, fid)
+        if modified:
+            deps.append((table.id, MODIFIED))
+        return deps
     if name == "link":
+        deps = [(table.id, f.id)]
         other = graph.tables.get(o.table_id)
-        deps: list[tuple[int, int | str]] = [(table.id, f.id)]
         if other is not None:
             deps.append((other.id, ROWS))
             if other.primary_field_id is not None:
-                deps.append((other.id, other.primary_field_id))
+                deps += _reads(other, other.id, other.primary_field_id)
         return deps
     _, link = graph.field(o.link_field_id)
-    target_table = link.type.options.table_id
-    deps = [(table.id, link.id), (table.id, ROWS), (target_table, ROWS)]
+    target_id = link.type.options.table_id
+    target = graph.tables.get(target_id)
+    deps = [(table.id, link.id), (table.id, ROWS), (target_id, ROWS)]
     if name in ("lookup", "rollup"):
-        deps.append((target_table, o.target_field_id))
-    for fid in _filter_fields(o.filter):
-        deps.append((target_table, fid))
+        deps += _reads(target, target_id, o.target_field_id)
+    deps += [(target_id, fid) for fid in filter_fields(o.filter)]
     return deps
 
 
-def _filter_fields(raw: dict[str, Any] | None) -> list[int]:
+@lru_cache(maxsize=4096)
+def formula_reads(stored: str) -> tuple[tuple[int, ...], bool]:
+    """The ids of the fields a stored formula names, and whether it reads the record's last
+    modified time — from its tokens, so a formula that no longer type-checks (a field it reads
+    changed type) still tells what it reads."""
+    from .formula.lexer import T, tokenize
+
+    ids: dict[int, None] = {}
+    modified = False
+    for tok in tokenize(stored):
+        m = _STORED.fullmatch(tok.text) if tok.kind is T.FIELD else None
+        if m is not None:
+            ids[int(m.group(1))] = None
+        elif tok.kind is T.FUNC and tok.text.upper() == "LAST_MODIFIED_TIME":
+            modified = True
+    return tuple(ids), modified
+
+
+def filter_fields(raw: dict[str, Any] | None) -> list[int]:
+    """The ids of the fields a stored filter tests."""
     if not raw:
         return []
     out: list[int] = []
     for item in raw.get("items", []):
         if "items" in item:
-            out.extend(_filter_fields(item))
+            out.extend(filter_fields(item))
         elif isinstance(item.get("field"), int):
             out.append(item["field"])
     return out
@@ -142,13 +176,19 @@ def _info(table: TableSchema, fid: int) -> Any:
     return None
 
 
+def parse(table: TableSchema, f: FieldDef) -> Any:
+    """The stored formula of `f`, read with the current types of the table's fields."""
+    from .formula import parse_stored
+
+    return parse_stored(f.type.options.formula, lambda fid: _info(table, fid))
+
+
 def formula_type(f: FieldDef) -> str:
     """The formula-language type of a field's values."""
-    from .operators import value_kind
-
-    kind = value_kind(f.type)
     if isinstance(f.type, ComputedType):
         return f.type.result
+    from .operators import value_kind
+
     return {
         "text": "text",
         "number": "number",
@@ -157,19 +197,19 @@ def formula_type(f: FieldDef) -> str:
         "select": "text",
         "checkbox": "boolean",
         "user": "number",
-    }.get(kind, "array")
+    }.get(value_kind(f.type), "array")
 
 
 def build_graph(tables: Sequence[TableSchema]) -> Graph:
     """Order the computed fields of the base so every field comes after what it reads.
     A cycle is a SchemaError naming the fields in it."""
-    graph = Graph({t.id: t for t in tables}, [])
+    graph = Graph({t.id: t for t in tables}, [], _signature(tables))
     nodes = [(t, f) for t in tables for f in t.fields if is_computed(f)]
     computed_ids = {f.id for _, f in nodes}
     deps: dict[int, set[int]] = {}
     for t, f in nodes:
         deps[f.id] = {
-            int(k) for _, k in inputs(graph, t, f) if k != ROWS and int(k) in computed_ids
+            k for _, k in inputs(graph, t, f) if isinstance(k, int) and k in computed_ids
         } - ({f.id} if f.type.name == "link" else set())
     done: set[int] = set()
     order: list[tuple[TableSchema, FieldDef]] = []
@@ -177,7 +217,7 @@ def build_graph(tables: Sequence[TableSchema]) -> Graph:
     while pending:
         ready = [(t, f) for t, f in pending if deps[f.id] <= done]
         if not ready:
-            names = ", ".join(repr(f.name) for _, f in pending)
+            names = ", ".join(repr(f.name) for _, f in pending if f.type.name != "link")
             raise SchemaError(
                 f"These fields depend on each other in a cycle: {names}",
                 f"这些字段之间存在循环依赖：{names}",
@@ -193,60 +233,29 @@ def build_graph(tables: Sequence[TableSchema]) -> Graph:
 # --- affected records -------------------------------------------------------------------------
 def affected(conn: Connection, graph: Graph, table: TableSchema, f: FieldDef, ch: Changes) -> IdSet:
     """The records of `table` whose value of `f` may have changed."""
-    o = f.type.options
-    mine: list[IdSet] = [ch.get(table.id, ROWS)]
+    deps = inputs(graph, table, f)
     if f.type.name == "formula":
-        for t_id, key in inputs(graph, table, f):
-            mine.append(ch.get(t_id, key))
-        return union(*mine)
-    link = f if f.type.name == "link" else graph.field(o.link_field_id)[1]
-    mine.append(ch.get(table.id, link.id))
-    far: list[IdSet] = []
-    for t_id, key in inputs(graph, table, f):
-        if t_id == link.type.options.table_id and (t_id != table.id or key != link.id):
-            far.append(ch.get(t_id, key))
-    if f.type.name == "link":
-        mine = [ch.get(table.id, f.id)]
-    far_ids = union(*far)
-    if far_ids is ALL:
+        return union(*(ch.get(t_id, key) for t_id, key in deps))
+    link = f if f.type.name == "link" else graph.field(f.type.options.link_field_id)[1]
+    other = link.type.options.table_id
+    near: list[IdSet] = [ch.get(table.id, link.id)]
+    if f.type.name != "link":  # a new record has no links: its link cache is empty already
+        near.append(ch.get(table.id, ROWS))
+    far = union(
+        *(
+            ch.get(t_id, key)
+            for t_id, key in deps
+            if t_id == other and not (t_id == table.id and key == link.id)
+        )
+    )
+    if far is ALL:
         return ALL
-    if far_ids:
-        mine.append(links.linking(conn, link, far_ids))
-    return union(*mine)
+    if far:
+        near.append(links.linking(conn, link, far))
+    return union(*near)
 
 
-# --- refresh expressions --------------------------------------------------------------------------
-def _linked(graph: Graph, link: FieldDef, outer: Table) -> tuple[Any, Any, Any, Any, TableSchema]:
-    """(from-clause, where, position, aliased target, target schema): the junction joined to the
-    live linked records of the row of `outer` being updated."""
-    j, mine, other, pos, _ = links.sides(link)
-    target = graph.tables[link.type.options.table_id]
-    u = target.sql.alias("u")
-    where = and_(mine == outer.c.id, u.c.trashed_at.is_(None))
-    return j.join(u, u.c.id == other), where, pos, u, target
-
-
-def _filtered(conn: Connection, target: TableSchema, u: Any, raw: dict[str, Any] | None) -> Any:
-    """The condition "only the linked records that match", over the aliased target table."""
-    if not raw:
-        return true()
-    from schemas.query import FilterGroup
-
-    from .query import Compiler, QueryContext
-
-    class Aliased(Compiler):
-        def column(self, f: FieldDef) -> ColumnElement[Any]:
-            return u.c[f.column]  # type: ignore[no-any-return]
-
-    return Aliased(conn, target, QueryContext()).group(FilterGroup.model_validate(raw))
-
-
-def aggregate_order_by(expr: Any, *order: Any) -> Any:
-    from sqlalchemy.dialects.postgresql import aggregate_order_by as ordered
-
-    return ordered(expr, *order)
-
-
+# --- refresh ---------------------------------------------------------------------------------------
 def expression(
     conn: Connection, graph: Graph, table: TableSchema, f: FieldDef, outer: Table
 ) -> ColumnElement[Any]:
@@ -255,12 +264,11 @@ def expression(
     o = f.type.options
     dialect = conn.dialect.name
     if name == "formula":
-        from .formula import compile_formula, parse_stored
+        from .formula import compile_formula
 
-        formula = parse_stored(o.formula, lambda fid: _info(table, fid))
         columns = {x.id: outer.c[x.column] for x in table.fields}
         return compile_formula(
-            formula,
+            parse(table, f),
             lambda fid: columns[fid],
             dialect=dialect,
             record_id=outer.c.id,
@@ -269,184 +277,52 @@ def expression(
             timezone=o.timezone,
         )
     link = f if name == "link" else graph.field(o.link_field_id)[1]
-    src, where, pos, u, target = _linked(graph, link, outer)
-    value: ColumnElement[Any]
+    rows = sql.linked(graph.tables[link.type.options.table_id], link, outer)
     if name == "link":
-        value = _titles(dialect, src, where, pos, u, target, outer)
-        return value
-    where = and_(where, _filtered(conn, target, u, o.filter))
+        return sql.titles(dialect, rows)  # type: ignore[no-any-return]
+    where = sql.filtered(conn, rows, o.filter)
     if name == "count":
-        return select(func.count()).select_from(src).where(where).correlate(outer).scalar_subquery()
-    _, target_field = graph.field(o.target_field_id)
-    x = u.c[target_field.column]
+        return sql.count(rows, where)  # type: ignore[no-any-return]
+    _, x = graph.field(o.target_field_id)
     if name == "lookup":
-        value = _lookup(dialect, src, where, pos, x, target_field, outer)
-    else:
-        value = _rollup(dialect, src, where, pos, x, target_field, o, outer)
-    return value
+        linked_rows = sql.Linked(rows.src, where, rows.pos, rows.u, rows.target, outer)
+        return sql.json_list(dialect, sql.items(dialect, linked_rows, x), outer)  # type: ignore[no-any-return]
+    return sql.rollup(dialect, rows, where, x, o)  # type: ignore[no-any-return]
 
 
-def _titles(
-    dialect: str, src: Any, where: Any, pos: Any, u: Any, target: TableSchema, outer: Table
+def _signature(tables: Sequence[TableSchema]) -> tuple[Any, ...]:
+    return tuple(
+        (
+            t.id,
+            t.primary_field_id,
+            tuple((f.id, f.type.name, json.dumps(f.type.options_dict(), sort_keys=True))
+                  for f in t.fields),
+        )
+        for t in tables
+    )  # fmt: skip
+
+
+def statement(
+    conn: Connection, graph: Graph, table: TableSchema, fields: Sequence[FieldDef]
 ) -> Any:
-    """A link's cache: [{"id", "title"}] of the live linked records in link order."""
-    primary = target.primary
-    title: Any = cast(u.c[primary.column] if primary else u.c.id, String)
-    if dialect == "postgresql":
-        obj = func.jsonb_build_object("id", u.c.id, "title", title)
-        agg = func.jsonb_agg(aggregate_order_by(obj, pos))
-        return select(agg).select_from(src).where(where).correlate(outer).scalar_subquery()
-    inner = (
-        select(func.json_object("id", u.c.id, "title", title).label("v"))
-        .select_from(src)
-        .where(where)
-        .order_by(pos)
-        .correlate(outer)
-        .subquery()
-    )
-    return (
-        select(func.nullif(func.json_group_array(func.json(inner.c.v)), "[]"))
-        .correlate(outer)
-        .scalar_subquery()
-    )
+    """The UPDATE that recomputes `fields` of `table`, made once per schema (see
+    `computed_sql.cached`)."""
+
+    def make() -> Any:
+        outer = table.sql
+        values = {f.column: expression(conn, graph, table, f, outer) for f in fields}
+        return update(outer).values(values)
+
+    key = (conn.dialect.name, graph.signature, table.id, tuple(f.id for f in fields))
+    return sql.cached(key, make)
 
 
-def _lookup(
-    dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldDef, outer: Table
-) -> Any:
-    """The looked-up values as a JSON list in link order; list values are flattened (a lookup
-    of a link gives the linked titles)."""
-    is_list = target.type.is_list
-    is_link = target.type.name == "link"
-    if dialect == "postgresql":
-        if is_list:
-            el = func.jsonb_array_elements(x).table_valued("value", with_ordinality="n")
-            value: Any = el.c.value.op("->")("title") if is_link else el.c.value
-            agg = func.jsonb_agg(aggregate_order_by(value, pos, el.c.n))
-            return (
-                select(agg)
-                .select_from(src.join(el, true()))
-                .where(where)
-                .correlate(outer)
-                .scalar_subquery()
-            )
-        agg = func.jsonb_agg(aggregate_order_by(func.to_jsonb(x), pos))
-        return (
-            select(agg)
-            .select_from(src)
-            .where(where, x.is_not(None))
-            .correlate(outer)
-            .scalar_subquery()
-        )
-    if is_list:
-        el = func.json_each(x).table_valued("value", "key")
-        value = func.json_extract(el.c.value, "$.title") if is_link else el.c.value
-        inner = (
-            select(value.label("v"))
-            .select_from(src.join(el, true()))
-            .where(where)
-            .order_by(pos, el.c.key)
-            .correlate(outer)
-            .subquery()
-        )
-    else:
-        inner = (
-            select(x.label("v"))
-            .select_from(src)
-            .where(where, x.is_not(None))
-            .order_by(pos)
-            .correlate(outer)
-            .subquery()
-        )
-    return (
-        select(func.nullif(func.json_group_array(inner.c.v), "[]"))
-        .correlate(outer)
-        .scalar_subquery()
-    )
-
-
-def _rollup(
-    dialect: str, src: Any, where: Any, pos: Any, x: Any, target: FieldDef, o: Any, outer: Table
-) -> Any:
-    """One value from the linked records' values of the target field."""
-    fn = o.fn
-    base = select().select_from(src).where(where)
-    simple: dict[str, Any] = {
-        "sum": func.sum,
-        "average": func.avg,
-        "min": func.min,
-        "max": func.max,
-        "earliest": func.min,
-        "latest": func.max,
-    }
-    if fn in simple:
-        value: Any = simple[fn](x)
-        if fn == "sum":
-            value = func.coalesce(value, 0)  # the sum of nothing is 0, as in Airtable
-        return base.add_columns(value).correlate(outer).scalar_subquery()
-    if fn == "count":
-        return base.add_columns(func.count()).correlate(outer).scalar_subquery()
-    if fn == "count_filled":
-        filled = x == true() if target.type.name == "checkbox" else x.is_not(None)
-        return base.add_columns(func.count(case((filled, 1)))).correlate(outer).scalar_subquery()
-    if fn == "count_unique":
-        return base.add_columns(func.count(distinct(x))).correlate(outer).scalar_subquery()
-    if fn in ("and", "or"):
-        # AND of no values is true and OR of none is false, as in Airtable
-        flag = case((x == true(), 1), else_=0)
-        extreme: Any = func.min(flag) if fn == "and" else func.max(flag)
-        return (
-            base.add_columns(func.coalesce(extreme, 1 if fn == "and" else 0) == 1)
-            .correlate(outer)
-            .scalar_subquery()
-        )
-    if fn == "array_join":
-        text = cast(x, String)
-        if dialect == "postgresql":
-            joined = func.string_agg(aggregate_order_by(text, pos), literal(o.separator))
-            return select(joined).select_from(src).where(where).correlate(outer).scalar_subquery()
-        inner = (
-            select(text.label("v"))
-            .select_from(src)
-            .where(where, x.is_not(None))
-            .order_by(pos)
-            .correlate(outer)
-            .subquery()
-        )
-        return (
-            select(func.group_concat(inner.c.v, literal(o.separator)))
-            .correlate(outer)
-            .scalar_subquery()
-        )
-    if fn == "array_unique":
-        unique: Any
-        if dialect == "postgresql":
-            unique = func.jsonb_agg(distinct(func.to_jsonb(x)))
-        else:
-            unique = func.nullif(func.json_group_array(distinct(x)), "[]")
-        return base.add_columns(unique).where(x.is_not(None)).correlate(outer).scalar_subquery()
-    if fn == "most_frequent":
-        return (
-            select(x)
-            .select_from(src)
-            .where(where, x.is_not(None))
-            .group_by(x)
-            .order_by(func.count().desc(), x)
-            .limit(1)
-            .correlate(outer)
-            .scalar_subquery()
-        )
-    raise SchemaError(f"Unknown rollup {fn!r}", f"未知的汇总方式 {fn!r}")
-
-
-# --- running -------------------------------------------------------------------------------------
 def refresh(
     conn: Connection, graph: Graph, table: TableSchema, fields: Sequence[FieldDef], ids: IdSet
 ) -> None:
     """Recompute `fields` of `table` for `ids` (or ALL) with one UPDATE per chunk of ids."""
-    outer = table.sql
-    values = {f.column: expression(conn, graph, table, f, outer) for f in fields}
-    stmt = update(outer).values(values)
+    stmt = statement(conn, graph, table, fields)
+    outer = stmt.table  # the Table the statement was made with
     if ids is ALL:
         conn.execute(stmt)
         return
@@ -457,10 +333,8 @@ def refresh(
 
 def propagate(conn: Connection, graph: Graph, changes: Changes) -> None:
     """Bring every computed value that `changes` may affect up to date, in dependency order."""
+    order = [(t, f) for t, f in graph.order if not is_volatile(f)]
     i = 0
-    order = [
-        (t, f) for t, f in graph.order if not (f.type.name == "formula" and f.type.options.volatile)
-    ]
     while i < len(order):
         table, f = order[i]
         ids = affected(conn, graph, table, f, changes)
@@ -482,21 +356,27 @@ def propagate(conn: Connection, graph: Graph, changes: Changes) -> None:
         i = j
 
 
+def refresh_all(conn: Connection, graph: Graph, table_id: int, field_id: int) -> None:
+    """Recompute what reads `field_id` of `table_id` for every record (after a change of what
+    the field is, such as its type or, for a table's primary field, which field it is)."""
+    changes = Changes()
+    changes.add(table_id, field_id, ALL)
+    propagate(conn, graph, changes)
+
+
 def _deps_on(graph: Graph, table: TableSchema, f: FieldDef) -> list[int]:
-    return [int(k) for t, k in inputs(graph, table, f) if t == table.id and k != ROWS]
+    return [k for t, k in inputs(graph, table, f) if t == table.id and isinstance(k, int)]
 
 
 def load_graph(conn: Connection, base_id: int) -> Graph:
-    from sqlalchemy import select as sel
-
     from . import meta
     from .model import load_table
 
     t = meta.tables
     ids = conn.execute(
-        sel(t.c.id).where(t.c.base_id == base_id, t.c.trashed_at.is_(None)).order_by(t.c.id)
+        select(t.c.id).where(t.c.base_id == base_id, t.c.trashed_at.is_(None)).order_by(t.c.id)
     ).scalars()
     return build_graph([load_table(conn, i) for i in ids])
 
 
-__all__ = ["ALL", "ROWS", "Changes", "Graph", "build_graph", "load_graph", "propagate", "refresh"]
+__all__ = ["ALL", "MODIFIED", "ROWS", "Changes", "Graph", "load_graph", "propagate", "refresh"]

@@ -127,7 +127,7 @@ def _distinct_names(
     return list(names)[:MAX_NEW_CHOICES]
 
 
-def _kept_rules(rules: Rules, new: FieldType, name: str) -> tuple[Rules, list[str]]:
+def kept_rules(rules: Rules, new: FieldType, name: str) -> tuple[Rules, list[str]]:
     data = rules.model_dump(exclude_defaults=True)
     dropped: list[str] = []
     checks = {
@@ -155,7 +155,7 @@ def _kept_rules(rules: Rules, new: FieldType, name: str) -> tuple[Rules, list[st
     return parse_rules(data, new, name), dropped
 
 
-def _check_primary(table: TableSchema, fdef: FieldDef, new: FieldType) -> None:
+def refuse_primary(table: TableSchema, fdef: FieldDef, new: FieldType) -> None:
     if fdef.id == table.primary_field_id and not new.can_be_primary:
         raise SchemaError(
             f"{fdef.name!r} is the primary field and a {new.label_en} field cannot be primary",
@@ -234,12 +234,21 @@ def preview(
     conn: Connection, table_id: int, ref: str | int, type_name: str, options: dict[str, Any]
 ) -> ConversionPreview:
     """What `change_type` would do, without changing anything."""
+    from . import convert_links, relations
+
     table = load_table(conn, table_id)
     fdef = table.field(ref)
+    convert_links.refuse_computed(fdef, type_name)
+    if type_name == fdef.type.name and type_name in relations.RELATIONAL:
+        return ConversionPreview()  # the field is computed again from its new options
+    if type_name == "link":
+        return convert_links.preview_link(conn, table, fdef, options)
+    if fdef.type.name == "link":
+        relations.detach_link(conn, table, fdef, check_only=True)
     new, names = _target(conn, table, fdef, type_name, options)
-    _check_primary(table, fdef, new)
+    refuse_primary(table, fdef, new)
     result = ConversionPreview(new_choices=names)
-    _, result.dropped_rules = _kept_rules(fdef.rules, new, fdef.name)
+    _, result.dropped_rules = kept_rules(fdef.rules, new, fdef.name)
     _convert_all(conn, table, fdef, new, result)
     return result
 
@@ -255,13 +264,23 @@ def change_type(
 ) -> ConversionResult:
     """Convert a field to another type (or the same type with other options), in the caller's
     transaction. Its rules that the new type supports stay; a unique rule is checked again."""
+    from . import convert_links, relations
+
     table = load_table(conn, table_id)
     fdef = table.field(ref)
+    convert_links.refuse_computed(fdef, type_name)
+    if type_name == fdef.type.name and type_name in relations.RELATIONAL:
+        relations.redefine(conn, table_id, fdef.id, options)
+        return ConversionResult()
+    if type_name == "link":
+        return convert_links.to_link(conn, table, fdef, options, keep_unconverted=keep_unconverted)
     new, names = _target(conn, table, fdef, type_name, options)
-    _check_primary(table, fdef, new)
-    rules, dropped = _kept_rules(fdef.rules, new, fdef.name)
+    refuse_primary(table, fdef, new)
+    if fdef.type.name == "link":  # its inverse and junction go; its titles become values
+        relations.detach_link(conn, table, fdef)
+    rules, dropped = kept_rules(fdef.rules, new, fdef.name)
     result = ConversionResult(dropped_rules=dropped, new_choices=names)
-    keeper = _Keeper(conn, table, fdef, enabled=keep_unconverted)
+    keeper = Keeper(conn, table, fdef, enabled=keep_unconverted)
     view_index = fdef.type.stored and indexes.index_name(table, fdef) in storage.indexes_on(
         conn, table_id, fdef.column
     )
@@ -283,6 +302,7 @@ def change_type(
         storage.add_unique(conn, table_id, new_def)
     if view_index and new.stored:
         indexes.ensure_index(conn, load_table(conn, table_id), new_def)
+    relations.type_changed(conn, load_table(conn, table_id), fdef.id)
     result.kept_in_field_id = keeper.field_id
     return result
 
@@ -328,7 +348,7 @@ def _into_new_column(
         storage.set_not_null_default(conn, table.id, column_name(fdef.id), new)
 
 
-class _Keeper:
+class Keeper:
     """Keeps the values that did not convert in a long-text field made on first need."""
 
     def __init__(self, conn: Connection, table: TableSchema, fdef: FieldDef, *, enabled: bool):

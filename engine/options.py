@@ -29,6 +29,11 @@ def set_options(conn: Connection, table_id: int, ref: str | int, options: dict[s
     table = load_table(conn, table_id)
     fdef = table.field(ref)
     old = fdef.type
+    from . import relations
+
+    if old.name in relations.RELATIONAL:
+        relations.redefine(conn, table_id, fdef.id, options)
+        return
     if isinstance(old, SingleSelectType):
         options = _keep_option_ids(old, options)
     new = field_type(old.name, options)
@@ -38,6 +43,7 @@ def set_options(conn: Connection, table_id: int, ref: str | int, options: dict[s
             f"这些选项会改变 {fdef.name!r} 的存储方式，请改用类型转换",
         )
     rules = fdef.rules
+    mapping: dict[str, str | None] = {}
     if isinstance(old, SingleSelectType) and isinstance(new, SingleSelectType):
         mapping = _choice_mapping(old, new)
         rules = _renamed_default(rules, mapping)
@@ -52,6 +58,8 @@ def set_options(conn: Connection, table_id: int, ref: str | int, options: dict[s
         .where(meta.fields.c.id == fdef.id)
         .values(options=new.options_dict(), rules=rules.model_dump(exclude_defaults=True))
     )
+    if mapping:  # computed fields that read the options, or test them, follow
+        relations.options_renamed(conn, table, fdef.id, mapping)
 
 
 def _choice_mapping(old: SingleSelectType, new: SingleSelectType) -> dict[str, str | None]:

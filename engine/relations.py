@@ -2,15 +2,15 @@
 
 `add_field` creates link fields (with their inverse in the other table and their junction) and
 lookup, rollup, count and formula fields (with their result type, a cycle check and a first full
-refresh). `after_write` is called by every record write, in its transaction, with what changed.
+refresh); `redefine` changes what a computed field computes. `after_write` (in `link_writes`,
+named here too) is called by every record write, in its transaction, with what changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from schemas.field import FieldSpec
 
@@ -18,14 +18,24 @@ from . import computed, links, meta, storage
 from .computed import ALL, ROWS, Changes
 from .errors import SchemaError
 from .fields import field_type
+from .link_writes import (
+    after_write,
+    children_of,
+    has_computed,
+    link_fields,
+    take_links,
+    unlink_all,
+    write_links,
+)
 from .model import FieldDef, TableSchema, load_table
 from .names import name_key
+from .relation_options import computed_options, recheck
 
 COMPUTED = ("lookup", "rollup", "count", "formula")
 RELATIONAL = ("link", *COMPUTED)
 
 
-def _table_in_base(conn: Connection, base_id: int, ref: Any) -> TableSchema:
+def table_in_base(conn: Connection, base_id: int, ref: Any) -> TableSchema:
     t = meta.tables
     if isinstance(ref, int) and not isinstance(ref, bool):
         cond = t.c.id == ref
@@ -41,8 +51,8 @@ def _table_in_base(conn: Connection, base_id: int, ref: Any) -> TableSchema:
     return load_table(conn, int(found))
 
 
-def _set_options(conn: Connection, field_id: int, options: dict[str, Any]) -> None:
-    conn.execute(update(meta.fields).where(meta.fields.c.id == field_id).values(options=options))
+def _set_meta(conn: Connection, field_id: int, **values: Any) -> None:
+    conn.execute(update(meta.fields).where(meta.fields.c.id == field_id).values(**values))
 
 
 def _free_name(schema: TableSchema, wanted: str) -> str:
@@ -58,55 +68,69 @@ def add_field(conn: Connection, table_id: int, spec: FieldSpec) -> int:
     from .schema import insert_field_row
 
     table = load_table(conn, table_id)
-    opts = dict(spec.options)
     if spec.type == "link":
-        return _add_link(conn, table, spec, opts)
-    if spec.type == "formula":
-        opts = _formula_options(table, opts)
-    elif spec.type in ("lookup", "rollup", "count"):
-        opts = _relation_options(conn, table, spec.type, opts)
-    else:
-        raise SchemaError(f"{spec.type!r} is not a computed type", f"{spec.type!r} 不是计算类型")
+        fdef = insert_field_row(conn, table_id, spec.model_copy(update={"options": _PENDING}))
+        link = attach_link(conn, table, fdef.id, dict(spec.options))
+        storage.add_column(conn, table_id, link)
+        return fdef.id
+    opts = computed_options(conn, table, spec.type, dict(spec.options))
     fdef = insert_field_row(conn, table_id, spec.model_copy(update={"options": opts}))
     storage.add_column(conn, table_id, fdef)
-    _check_and_fill(conn, table.base_id, table_id, fdef.id)
+    _check_and_fill(conn, table.base_id, fdef.id)
     return fdef.id
 
 
-def _check_and_fill(conn: Connection, base_id: int, table_id: int, field_id: int) -> None:
-    """Refuse a cycle, then compute the new field for every record, and what depends on it."""
+def _check_and_fill(conn: Connection, base_id: int, field_id: int) -> None:
+    """Refuse a cycle, then compute the field for every record, and what depends on it."""
     graph = computed.load_graph(conn, base_id)  # raises on a cycle
     table, f = graph.field(field_id)
-    if not (f.type.name == "formula" and f.type.options.volatile):
+    if not computed.is_volatile(f):
         computed.refresh(conn, graph, table, [f], ALL)
-    changes = Changes()
-    changes.add(table_id, field_id, ALL)
-    computed.propagate(conn, graph, changes)
+    computed.refresh_all(conn, graph, table.id, field_id)
 
 
-def _add_link(conn: Connection, table: TableSchema, spec: FieldSpec, opts: dict[str, Any]) -> int:
+# --- links ------------------------------------------------------------------------------------------
+_PENDING = {"table_id": 0, "junction": "pending"}  # a link's options until its inverse exists
+_LINK_OPTIONS = {"table", "table_id", "multiple", "role", "inverse_name", "inverse_multiple"}
+
+
+def attach_link(
+    conn: Connection, table: TableSchema, field_id: int, opts: dict[str, Any]
+) -> FieldDef:
+    """Make field `field_id` of `table` a link as `opts` say (`table`, `multiple`, `role`,
+    `inverse_name`, `inverse_multiple`): its inverse in the other table, with a column, and their
+    junction. The field's own column is the caller's to make. Returns the link."""
     from .schema import insert_field_row
 
-    target = _table_in_base(conn, table.base_id, opts.pop("table", opts.get("table_id")))
-    inverse_name = opts.pop("inverse_name", None)
+    unknown = set(opts) - _LINK_OPTIONS
+    if unknown:
+        raise SchemaError(
+            f"Unknown options of a link: {', '.join(sorted(unknown))}",
+            f"关联字段的未知选项：{', '.join(sorted(unknown))}",
+        )
+    target = table_in_base(conn, table.base_id, opts.get("table", opts.get("table_id")))
+    inverse_name = opts.get("inverse_name")
     role = opts.get("role", "link")
-    multiple = bool(opts.get("multiple", role != "parent"))
-    inverse_multiple = bool(opts.pop("inverse_multiple", role != "children"))
-    mine = {
-        "table_id": target.id,
-        "multiple": multiple,
-        "side": "a",
-        "role": role,
-        "junction": "pending",
-    }
+    if role != "link" and target.id == table.id:
+        raise SchemaError("A table cannot be a sub-table of itself", "表不能作为自身的子表")
+    # a sub-table row has exactly one parent: the parent side takes many, the child side one
+    multiple = role == "children" or (role == "link" and bool(opts.get("multiple", True)))
+    inverse_multiple = role == "parent" or (
+        role == "link" and bool(opts.get("inverse_multiple", True))
+    )
+    junction = f"lnk_{field_id}"
+    mine = {"table_id": target.id, "multiple": multiple, "side": "a", "role": role}
+    mine["junction"] = junction
     field_type("link", mine)  # options check before anything is written
-    fdef = insert_field_row(conn, table.id, spec.model_copy(update={"options": mine}))
-    junction = f"lnk_{fdef.id}"
-    target = load_table(conn, target.id)  # a self-link sees the field just added
+    _set_meta(conn, field_id, type="link", options=mine)
+    if role == "parent":
+        rules = conn.execute(select(meta.fields.c.rules).where(meta.fields.c.id == field_id))
+        _set_meta(conn, field_id, rules={**(rules.scalar() or {}), "required": True})
+    target = load_table(conn, target.id)  # a self-link sees the field just made
     inverse_role = {"children": "parent", "parent": "children"}.get(role, "link")
     theirs = {
         "table_id": table.id,
-        "inverse_field_id": fdef.id,
+        "inverse_field_id": field_id,
         "multiple": inverse_multiple,
         "side": "b",
         "role": inverse_role,
@@ -116,149 +140,110 @@ def _add_link(conn: Connection, table: TableSchema, spec: FieldSpec, opts: dict[
         conn,
         target.id,
         FieldSpec(
-            name=_free_name(target, inverse_name or table.name),
+            name=inverse_name or _free_name(target, table.name),  # a name given must be free
             type="link",
             options=theirs,
             rules={"required": True} if inverse_role == "parent" else {},
         ),
     )
-    mine.update(inverse_field_id=inverse.id, junction=junction)
-    _set_options(conn, fdef.id, mine)
+    mine.update(inverse_field_id=inverse.id)
+    _set_meta(conn, field_id, options=mine)
     links.create_junction(conn, junction)
-    fresh = load_table(conn, table.id).field(fdef.id)
-    storage.add_column(conn, table.id, fresh)
     storage.add_column(conn, target.id, load_table(conn, target.id).field(inverse.id))
-    computed.load_graph(conn, table.base_id)
-    return fdef.id
+    return load_table(conn, table.id).field(field_id)
 
 
-def _link(table: TableSchema, ref: Any) -> FieldDef:
-    f = table.field(ref)
-    if f.type.name != "link":
-        raise SchemaError(f"{f.name!r} is not a link field", f"{f.name!r} 不是关联字段")
-    return f
+def delete_link(
+    conn: Connection, table: TableSchema, f: FieldDef, *, dropping: int | None = None
+) -> None:
+    """Delete a link field together with its inverse and their junction; refused while a
+    computed field (outside table `dropping`, being dropped) reads either of them."""
+    inverse_id = f.type.options.inverse_field_id
+    other = load_table(conn, f.type.options.table_id)
+    inverse = other.field(inverse_id) if inverse_id is not None else None
+    refuse_if_used(conn, table, f, outside=dropping, also=inverse)
+    if inverse is not None:
+        refuse_if_used(conn, other, inverse, outside=dropping, also=f)
+        storage.drop_column(conn, other.id, inverse)
+        conn.execute(meta.fields.delete().where(meta.fields.c.id == inverse.id))
+    storage.drop_column(conn, table.id, f)
+    conn.execute(meta.fields.delete().where(meta.fields.c.id == f.id))
+    links.drop_junction(conn, f.type.options.junction)
 
 
-def _relation_options(
-    conn: Connection, table: TableSchema, kind: str, opts: dict[str, Any]
-) -> dict[str, Any]:
-    link = _link(table, opts.pop("link_field", opts.get("link_field_id")))
-    target = load_table(conn, link.type.options.table_id)
-    out: dict[str, Any] = {"link_field_id": link.id}
-    if opts.get("filter") is not None:
-        from .query import Compiler, QueryContext
-        from .saved_filters import parse_filter
-
-        group = parse_filter(opts["filter"])
-        Compiler(conn, target, QueryContext()).group(group)  # a bad condition is refused now
-        out["filter"] = group.model_dump(mode="json")
-    if kind == "count":
-        return dict(field_type("count", out).options_dict())
-    x = target.field(opts.pop("target_field", opts.get("target_field_id")))
-    out["target_field_id"] = x.id
-    if kind == "lookup":
-        out["element_type"] = x.type.name
-        return dict(field_type("lookup", out).options_dict())
-    fn = opts.get("fn", "sum")
-    out["fn"] = fn
-    for key in ("separator", "precision"):
-        if key in opts:
-            out[key] = opts[key]
-    out["result_type"] = _rollup_result(fn, x)
-    return dict(field_type("rollup", out).options_dict())
+def detach_link(
+    conn: Connection, table: TableSchema, f: FieldDef, *, check_only: bool = False
+) -> None:
+    """Before a link field becomes another type: its inverse and junction go (refused while a
+    computed field reads either); its own column is the caller's."""
+    inverse_id = f.type.options.inverse_field_id
+    other = load_table(conn, f.type.options.table_id)
+    inverse = other.field(inverse_id) if inverse_id is not None else None
+    refuse_if_used(conn, table, f, also=inverse)
+    if inverse is not None:
+        refuse_if_used(conn, other, inverse, also=f)
+    if check_only:
+        return
+    if inverse is not None:
+        storage.drop_column(conn, other.id, inverse)
+        conn.execute(meta.fields.delete().where(meta.fields.c.id == inverse.id))
+    links.drop_junction(conn, f.type.options.junction)
 
 
-def _rollup_result(fn: str, x: FieldDef) -> str:
-    element = computed.formula_type(x)
-    if fn in ("sum", "average"):
-        if element != "number":
+def set_link_options(
+    conn: Connection, table: TableSchema, f: FieldDef, opts: dict[str, Any]
+) -> None:
+    """Change whether a link takes one or many records; only `multiple` may change (a link to
+    another table is a new field). One only is refused while a record links to several."""
+    old = f.type.options_dict()
+    new = {**old, **{k: v for k, v in opts.items() if k in old}}
+    changed = {k for k in new if new[k] != old[k]}
+    if changed - {"multiple"} or set(opts) - set(old):
+        raise SchemaError(
+            "Only 'multiple' of a link field can change; add a new link for another table",
+            "关联字段只能修改“允许多条”；关联其他表请新建字段",
+        )
+    if not new["multiple"] and old["multiple"]:
+        _, mine, _, _, _ = links.sides(f)
+        several = conn.execute(
+            select(mine).group_by(mine).having(func.count() > 1).limit(1)
+        ).scalar()
+        if several is not None:
             raise SchemaError(
-                f"Cannot {fn} the values of {x.name!r} ({x.type.label_en}): they are not numbers",
-                f"无法对 {x.name!r}（{x.type.label_zh}）求{'和' if fn == 'sum' else '平均值'}：它们不是数字",
+                f"Record {several} links to several records through {f.name!r}",
+                f"记录 {several} 通过 {f.name!r} 关联了多条记录",
             )
-        return "number"
-    if fn in ("count", "count_filled", "count_unique"):
-        return "number"
-    if fn in ("earliest", "latest"):
-        if element not in ("date", "datetime"):
-            raise SchemaError(
-                f"{x.name!r} holds no dates, so it has no earliest or latest",
-                f"{x.name!r} 不是日期，无法取最早或最晚",
-            )
-        return element
-    if fn in ("min", "max"):
-        if element not in ("number", "date", "datetime"):
-            raise SchemaError(
-                f"{x.name!r} holds neither numbers nor dates", f"{x.name!r} 既不是数字也不是日期"
-            )
-        return element
-    if fn in ("and", "or"):
-        return "boolean"
-    if fn == "array_join":
-        return "text"
-    if fn == "array_unique":
-        return "array"
-    return element if element in ("number", "text", "date", "datetime", "boolean") else "text"
+    field_type("link", new)
+    _set_meta(conn, f.id, options=new)
 
 
-def _formula_options(table: TableSchema, opts: dict[str, Any]) -> dict[str, Any]:
-    from .formula import FieldInfo, parse, to_stored
-
-    text = opts.get("formula")
-    if not isinstance(text, str) or not text.strip():
-        raise SchemaError("A formula field needs a formula", "公式字段需要填写公式")
-
-    def by_name(name: str) -> FieldInfo | None:
-        try:
-            f = table.field(name)
-        except Exception:
-            return None
-        return FieldInfo(f.id, f.name, computed.formula_type(f))
-
-    stored = to_stored(text, by_name) if "{fld:" not in text else text
-    from .formula import parse_stored
-
-    def by_id(fid: int) -> FieldInfo | None:
-        for f in table.fields:
-            if f.id == fid:
-                return FieldInfo(f.id, f.name, computed.formula_type(f))
-        return None
-
-    formula = parse_stored(stored, by_id) if "{fld:" in text else parse(text, by_name)
-    result = str(formula.result_type)
-    out = {
-        "formula": stored,
-        "result_type": result,
-        "volatile": bool(formula.volatile),
-        "timezone": opts.get("timezone", "UTC"),
-    }
-    if opts.get("precision") is not None:
-        out["precision"] = opts["precision"]
-    return dict(field_type("formula", out).options_dict())
-
-
-def dependents(conn: Connection, base_id: int, field_id: int) -> list[FieldDef]:
-    """The computed fields that read `field_id` directly."""
+# --- dependencies -----------------------------------------------------------------------------------
+def dependents(conn: Connection, base_id: int, field_id: int) -> list[tuple[TableSchema, FieldDef]]:
+    """The computed fields (and link caches) that read `field_id` directly."""
     graph = computed.load_graph(conn, base_id)
-    out: list[FieldDef] = []
-    for t, f in graph.order:
-        if f.id == field_id:
-            continue
-        for _, key in computed.inputs(graph, t, f):
-            if key == field_id:
-                out.append(f)
-                break
-    return out
+    return [
+        (t, f)
+        for t, f in graph.order
+        if f.id != field_id and any(key == field_id for _, key in computed.inputs(graph, t, f))
+    ]
 
 
-def refuse_if_used(conn: Connection, table: TableSchema, f: FieldDef) -> None:
-    """A SchemaError naming the computed fields that read `f`, if there are any."""
+def refuse_if_used(
+    conn: Connection,
+    table: TableSchema,
+    f: FieldDef,
+    *,
+    outside: int | None = None,
+    also: FieldDef | None = None,
+) -> None:
+    """A SchemaError naming the computed fields that read `f`, if there are any (leaving out
+    those of table `outside` and field `also`, which go too)."""
     if not has_computed(conn, table.base_id):
         return
     used = [
         d
-        for d in dependents(conn, table.base_id, f.id)
-        if d.id != f.type.options_dict().get("inverse_field_id")
+        for t, d in dependents(conn, table.base_id, f.id)
+        if d.type.name != "link" and t.id != outside and (also is None or d.id != also.id)
     ]
     if used:
         names = ", ".join(repr(d.name) for d in used)
@@ -268,107 +253,107 @@ def refuse_if_used(conn: Connection, table: TableSchema, f: FieldDef) -> None:
         )
 
 
-def delete_link(conn: Connection, table: TableSchema, f: FieldDef) -> None:
-    """Delete a link field together with its inverse and their junction."""
-    inverse_id = f.type.options.inverse_field_id
-    if inverse_id is not None:
-        other = load_table(conn, f.type.options.table_id)
-        inverse = other.field(inverse_id)
-        refuse_if_used(conn, other, inverse)
-        storage.drop_column(conn, other.id, inverse, unique=False)
-        conn.execute(meta.fields.delete().where(meta.fields.c.id == inverse.id))
-    storage.drop_column(conn, table.id, f, unique=False)
-    conn.execute(meta.fields.delete().where(meta.fields.c.id == f.id))
-    links.drop_junction(conn, f.type.options.junction)
-
-
-def after_write(conn: Connection, base_id: int, changes: Changes) -> None:
-    """Bring computed values up to date after a write (no-op for bases without any)."""
-    if not has_computed(conn, base_id):
+def type_changed(conn: Connection, table: TableSchema, field_id: int) -> None:
+    """After field `field_id` changed type (or options): the computed fields that read it are
+    checked against its new type, then recomputed with what depends on them."""
+    if not has_computed(conn, table.base_id):
         return
-    graph = computed.load_graph(conn, base_id)
-    if graph.order:
-        computed.propagate(conn, graph, changes)
+    for t, d in dependents(conn, table.base_id, field_id):
+        if d.type.name != "link":
+            _set_meta(conn, d.id, options=recheck(conn, load_table(conn, t.id), d))
+    graph = computed.load_graph(conn, table.base_id)
+    computed.refresh_all(conn, graph, table.id, field_id)
 
 
-__all__ = ["COMPUTED", "RELATIONAL", "ROWS", "add_field", "after_write", "delete_link"]
+def primary_changed(conn: Connection, table_id: int) -> None:
+    """Another field became the primary field: the titles shown by links to it follow."""
+    table = load_table(conn, table_id)
+    if table.primary_field_id is not None and has_computed(conn, table.base_id):
+        graph = computed.load_graph(conn, table.base_id)
+        computed.refresh_all(conn, graph, table.id, table.primary_field_id)
 
 
-# --- record writes ---------------------------------------------------------------------------------
-def take_links(columns: dict[FieldDef, list[Any]]) -> dict[FieldDef, list[Any]]:
-    """Remove the link fields from a write's columns: their values go to junctions, not columns."""
-    found = {f: v for f, v in columns.items() if f.type.name == "link"}
-    for f in found:
-        del columns[f]
-    return found
-
-
-def write_links(
-    conn: Connection,
-    schema: TableSchema,
-    ids: Sequence[int],
-    columns: dict[FieldDef, list[Any]],
-    changes: Changes,
-    *,
-    creating: bool = False,
+def options_renamed(
+    conn: Connection, table: TableSchema, field_id: int, mapping: dict[str, str | None]
 ) -> None:
-    """Set the links of records `ids` (aligned with each column's values) and note the change
-    on both sides. New records without links need no work."""
-    for f, values in columns.items():
-        wanted = {rid: list(v or []) for rid, v in zip(ids, values, strict=True)}
-        if creating:
-            wanted = {rid: v for rid, v in wanted.items() if v}
-            if not wanted:
-                continue
-        single_other = False
-        inverse_id = f.type.options.inverse_field_id
-        if inverse_id is not None:
-            other = load_table(conn, f.type.options.table_id)
-            single_other = not other.field(inverse_id).type.options.multiple
-        touched, losers = links.set_links(conn, f, wanted, single_other=single_other)
-        # records here that lost a partner to this write (it may hold one link only) change too
-        changes.add(schema.id, f.id, [*wanted, *losers])
-        if inverse_id is not None:
-            changes.add(f.type.options.table_id, inverse_id, touched)
-
-
-def link_fields(schema: TableSchema) -> list[FieldDef]:
-    return [f for f in schema.fields if f.type.name == "link"]
-
-
-def children_of(
-    conn: Connection, schema: TableSchema, ids: Sequence[int]
-) -> list[tuple[int, list[int]]]:
-    """(child table id, child record ids) of a sub-table parent's records."""
-    out: list[tuple[int, list[int]]] = []
-    for f in link_fields(schema):
-        if f.type.options.role != "children":
+    """Select options of field `field_id` were renamed (or removed, to None) and the records
+    rewritten: the conditions of computed fields that test them follow (a removed option they
+    test is refused), then what reads the field is recomputed."""
+    if not has_computed(conn, table.base_id):
+        return
+    for _, d in dependents(conn, table.base_id, field_id):
+        raw = d.type.options_dict().get("filter")
+        if not raw or field_id not in computed.filter_fields(raw):
             continue
-        found = links.linked(conn, f, list(ids))
-        kids = sorted({k for v in found.values() for k in v})
-        if kids:
-            out.append((f.type.options.table_id, kids))
-    return out
+        _set_meta(
+            conn,
+            d.id,
+            options={**d.type.options_dict(), "filter": _renamed(raw, field_id, d, mapping)},
+        )
+    computed.refresh_all(conn, computed.load_graph(conn, table.base_id), table.id, field_id)
 
 
-def unlink_all(conn: Connection, schema: TableSchema, ids: Sequence[int], changes: Changes) -> None:
-    """Remove every link of records that are purged, noting the other sides."""
-    for f in link_fields(schema):
-        touched = links.unlink_records(conn, f, ids)
-        inverse_id = f.type.options.inverse_field_id
-        if inverse_id is not None and touched:
-            changes.add(f.type.options.table_id, inverse_id, touched)
+def _renamed(
+    raw: dict[str, Any], field_id: int, d: FieldDef, mapping: dict[str, str | None]
+) -> dict[str, Any]:
+    def rename(value: Any) -> Any:
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        if not isinstance(value, str) or value not in mapping:
+            return value
+        new = mapping[value]
+        if new is None:
+            raise SchemaError(
+                f"The option {value!r} is in the condition of {d.name!r}; change it first",
+                f"选项 {value!r} 正被 {d.name!r} 的条件使用；请先修改该条件",
+            )
+        return new
+
+    items = []
+    for item in raw.get("items", []):
+        if "items" in item:
+            items.append(_renamed(item, field_id, d, mapping))
+        elif item.get("field") == field_id:
+            items.append({**item, "value": rename(item.get("value"))})
+        else:
+            items.append(item)
+    return {**raw, "items": items}
 
 
-def has_computed(conn: Connection, base_id: int) -> bool:
-    """Whether any field of the base is computed or a link (one indexed query)."""
-    f, t = meta.fields, meta.tables
-    return (
-        conn.execute(
-            select(f.c.id)
-            .select_from(f.join(t, t.c.id == f.c.table_id))
-            .where(t.c.base_id == base_id, f.c.type.in_(RELATIONAL))
-            .limit(1)
-        ).first()
-        is not None
-    )
+def redefine(conn: Connection, table_id: int, ref: str | int, opts: dict[str, Any]) -> None:
+    """New options for a link, lookup, rollup, count or formula field (given as to `add_field`):
+    checked for cycles, then recomputed with everything that depends on it."""
+    table = load_table(conn, table_id)
+    f = table.field(ref)
+    if f.type.name == "link":
+        set_link_options(conn, table, f, opts)
+        return
+    new_opts = computed_options(conn, table, f.type.name, dict(opts))
+    new = field_type(f.type.name, new_opts)
+    _set_meta(conn, f.id, options=new.options_dict())
+    new_def = FieldDef(f.id, table_id, f.name, new, f.rules, f.position, f.description)
+    if repr(new.column_type()) != repr(f.type.column_type()):
+        storage.drop_column(conn, table_id, f)
+        storage.add_column(conn, table_id, new_def)
+    for t, d in dependents(conn, table.base_id, f.id):  # they must still work, and may follow
+        if d.type.name != "link":
+            _set_meta(conn, d.id, options=recheck(conn, load_table(conn, t.id), d))
+    _check_and_fill(conn, table.base_id, f.id)
+
+
+__all__ = [
+    "COMPUTED",
+    "RELATIONAL",
+    "ROWS",
+    "Changes",
+    "add_field",
+    "after_write",
+    "children_of",
+    "delete_link",
+    "link_fields",
+    "redefine",
+    "take_links",
+    "type_changed",
+    "unlink_all",
+    "write_links",
+]

@@ -181,9 +181,11 @@ def delete_table(conn: Connection, table_id: int) -> None:
     from . import relations
 
     schema = load_table(conn, table_id)
+    done: set[int | None] = set()
     for f in relations.link_fields(schema):
-        if f.type.options.table_id != table_id:
-            relations.delete_link(conn, schema, f)
+        if f.id not in done:  # a link to this table itself goes with its inverse
+            done.update((f.id, f.type.options.inverse_field_id))
+            relations.delete_link(conn, schema, f, dropping=table_id)
     storage.drop_table(conn, table_id)
     conn.execute(meta.views.delete().where(meta.views.c.table_id == table_id))
     conn.execute(meta.fields.delete().where(meta.fields.c.table_id == table_id))
@@ -295,6 +297,9 @@ def set_primary(conn: Connection, table_id: int, field_ref: str | int) -> None:
     _check_primary(fdef)
     t = meta.tables
     conn.execute(update(t).where(t.c.id == table_id).values(primary_field_id=fdef.id))
+    from . import relations
+
+    relations.primary_changed(conn, table_id)  # links to this table show the new titles
 
 
 def move_field(conn: Connection, table_id: int, field_ref: str | int, position: float) -> None:

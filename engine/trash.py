@@ -138,8 +138,17 @@ def purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
             f"表 {schema.name!r} 中没有 ID 为 {missing[0]} 的记录",
         )
     changes = Changes()
+    _purge(ctx, schema, ids, changes)
+    relations.after_write(ctx.conn, schema.base_id, changes)
+
+
+def _purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes: Changes) -> None:
+    """Delete records and their links for good; the sub-table rows of a parent go with it."""
+    table = schema.sql
+    kids = relations.children_of(ctx.conn, schema, ids)
     relations.unlink_all(ctx.conn, schema, ids, changes)
     for k in range(0, len(ids), CHUNK):
         ctx.conn.execute(delete(table).where(table.c.id.in_(list(ids[k : k + CHUNK]))))
     changes.add(schema.id, ROWS, ids)
-    relations.after_write(ctx.conn, schema.base_id, changes)
+    for child_table, kid_ids in kids:
+        _purge(ctx, load_table(ctx.conn, child_table), kid_ids, changes)

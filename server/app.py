@@ -1,41 +1,141 @@
-"""The Starlette application. Until the web interface lands it serves a plain overview page."""
+"""The Starlette application: the web interface (Jinja2 + htmx), its static files and checks."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import engine
+from views.store import Forbidden
+
+from . import adapters, cells
+from .context import context
+from .routes import (
+    bases,
+    calendar,
+    fields,
+    files,
+    forms,
+    grid,
+    kanban,
+    panel,
+    paste,
+    records,
+    toolbar,
+    views,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class RequireHtmx:
+    """Cross-site request forgery guard: a state-changing request must carry the `HX-Request`
+    header (htmx sends it; a cross-site form cannot, and a cross-site script may not without a
+    CORS preflight this server never grants) and, when the browser says where it comes from, come
+    from this site."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            if not _same_site(headers):
+                response = Response("Forbidden: cross-site request", 403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _same_site(headers: dict[str, str]) -> bool:
+    if headers.get("hx-request") != "true":
+        return False
+    site = headers.get("sec-fetch-site")
+    if site is not None:  # what the browser says itself; true behind proxies too
+        return site in ("same-origin", "none")
+    origin = headers.get("origin")
+    if origin and origin != "null":
+        return origin.split("://", 1)[-1] == headers.get("host")
+    return True
+
+
+def _static_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.glob("*")):
+        digest.update(path.name.encode())
+        digest.update(str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()[:10]
+
+
+def make_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    version = _static_version()
+    env.globals["static"] = lambda name: f"/static/{name}?v={version}"
+    env.globals["cells"] = cells
+    return env
+
+
+async def error(request: Request, exc: Exception) -> Response:
+    """An engine error as the user should see it: a message in their language, where they
+    are (a toast for htmx requests, a page otherwise)."""
+    assert isinstance(exc, engine.TesseraError)
+    ctx = context(request)
+    status = 404 if isinstance(exc, engine.NotFound) else 403 if isinstance(exc, Forbidden) else 400
+    message = ctx.tr.message(exc)
+    if isinstance(exc, engine.ValidationError):
+        message = "；".join(ctx.tr.message(p) for p in exc.problems) or message
+    if ctx.htmx:
+        return ctx.render(
+            "toast.html",
+            status=status,
+            headers={"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"},
+            message=message,
+            kind="error",
+        )
+    return ctx.render("error.html", status=status, message=message)
 
 
 def create_app(db: engine.Database) -> Starlette:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
-
-    async def home(request: Request) -> HTMLResponse:
-        bases = [
-            {
-                "id": b.id,
-                "name": b.name,
-                "tables": [
-                    {"id": t.id, "name": t.name, "fields": t.fields, "count": t.count()}
-                    for t in b.tables()
-                ],
-            }
-            for b in db.bases()
-        ]
-        html = env.get_template("home.html").render(bases=bases)
-        return HTMLResponse(html)
-
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    app = Starlette(routes=[Route("/", home), Route("/healthz", health)])
+    routes: list[BaseRoute] = [
+        Route("/healthz", health),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    for module in (
+        bases,
+        views,
+        toolbar,
+        grid,
+        records,
+        paste,
+        panel,
+        fields,
+        files,
+        kanban,
+        calendar,
+        forms,
+    ):
+        routes.extend(module.routes)
+    app = Starlette(routes=routes, exception_handlers={engine.TesseraError: error})
+    app.add_middleware(RequireHtmx)
     app.state.db = db
+    app.state.env = make_env()
+    app.state.user_id = adapters.default_user(db)
     return app

@@ -12,6 +12,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 import engine
 
+from . import preset_cli
+
 DEFAULT_DB = "sqlite:///tessera.db"
 
 
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print bases, tables and fields")
     s.add_argument("base", nargs="?", help="only the base of this name")
     s.set_defaults(func=cmd_schema)
+    preset_cli.register(sub)
     return p
 
 

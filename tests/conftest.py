@@ -21,6 +21,8 @@ import engine
 PG_URL = os.environ.get("TESSERA_TEST_PG_URL")
 STRICT = os.environ.get("TESSERA_STRICT") == "1"
 
+pytest_plugins = ["tests.ui_helpers"]  # the web interface's fixtures (ui, customers, ...)
+
 
 def require(component: str, available: bool) -> None:
     """Skip (or, in strict mode, fail) a test whose component is missing."""

@@ -225,6 +225,8 @@ OFFERED = {
     "user": ONE_OF,
     "multi_user": LISTS,
     "attachment": set(),
+    "array": {"contains", "not_contains"},  # lookups and list-valued computed fields
+    "link": {"contains", "not_contains", "has_any_of", "has_none_of"},
     "other": set(),
 }
 

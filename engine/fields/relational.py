@@ -11,7 +11,8 @@ type is fixed when the field is defined and kept in the options, so the column t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -179,6 +180,8 @@ class ComputedType(FieldType):
             return int(raw)
         if self.result == "boolean" and raw is not None:
             return bool(raw)
+        if self.result == "array" and raw:
+            return [_whole(v) for v in raw]
         return raw
 
     def to_text(self, value: Any) -> str:
@@ -187,6 +190,32 @@ class ComputedType(FieldType):
         if isinstance(value, list):
             return ", ".join(_text(v) for v in value)
         return _text(value)
+
+
+def _whole(v: Any) -> Any:
+    """10.0 as 10: SQLite keeps a whole float as 10.0 in JSON, PostgreSQL as 10."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def _datetime(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    value = dt.datetime.fromisoformat(v)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _date(v: Any) -> Any:
+    return dt.date.fromisoformat(v) if isinstance(v, str) else v
+
+
+# how the items of a lookup are read back, by the type of the looked-up field
+_ITEMS: dict[str, Callable[[Any], Any]] = {
+    "checkbox": bool,
+    "date": _date,
+    "datetime": _datetime,
+    "created_time": _datetime,
+    "last_modified_time": _datetime,
+}
 
 
 def _text(value: Any) -> str:
@@ -220,6 +249,12 @@ class LookupType(ComputedType):
     @property
     def result(self) -> str:
         return "array"
+
+    def from_db(self, raw: Any) -> Any:
+        if not raw:
+            return []  # as a link with nothing linked reads
+        item = _ITEMS.get(self.options.element_type, _whole)
+        return [item(v) for v in raw]
 
 
 ROLLUPS = (
