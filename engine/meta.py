@@ -132,3 +132,160 @@ saved_filters = Table(
 
 Index("ix_meta_fields_table", fields.c.table_id, fields.c.position)
 Index("ix_meta_views_table", views.c.table_id, views.c.position)
+
+# --- people and permissions (migration 0003) ------------------------------------------------------
+ROLES = ("owner", "creator", "editor", "commenter", "viewer")
+
+members = Table(
+    "meta_members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("base_id", Integer, ForeignKey("meta_bases.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("meta_users.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("base_id", "user_id"),
+)
+
+invitations = Table(
+    "meta_invitations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("base_id", Integer, ForeignKey("meta_bases.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("invited_by", Integer, ForeignKey("meta_users.id")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("accepted_at", UTCDateTime()),
+)
+
+# per field and role: "hidden" or "read_only" (no row: the role's normal access)
+field_permissions = Table(
+    "meta_field_permissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("field_id", Integer, ForeignKey("meta_fields.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("access", String(16), nullable=False),
+    UniqueConstraint("field_id", "role"),
+)
+
+# a role, or one user, limited to the records matching a shared saved filter
+row_permissions = Table(
+    "meta_row_permissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", Integer, ForeignKey("meta_tables.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16)),
+    Column("user_id", Integer, ForeignKey("meta_users.id", ondelete="CASCADE")),
+    Column(
+        "filter_id",
+        Integer,
+        ForeignKey("meta_saved_filters.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+tokens = Table(
+    "meta_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("meta_users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("prefix", String(32), nullable=False),
+    Column("bases", json_type()),  # list of base ids, or NULL for every base of the user
+    Column("can_write", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+)
+
+sessions = Table(
+    "meta_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("meta_users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+    Column("ip", String(64)),
+    Column("user_agent", String(255)),
+)
+
+login_attempts = Table(
+    "meta_login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(320), nullable=False),  # an email or an IP address
+    Column("at", UTCDateTime(), nullable=False),
+    Column("success", Boolean, nullable=False),
+)
+
+share_links = Table(
+    "meta_share_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("view_id", Integer, ForeignKey("meta_views.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # "view" (read-only) or "form"
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("password_hash", String(255)),
+    Column("allow_export", Boolean, nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Column("created_by", Integer, ForeignKey("meta_users.id")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
+# --- history (migration 0003) --------------------------------------------------------------------
+# one user action (an edit, a batch, an import, a schema change): the unit of undo and redo
+actions = Table(
+    "meta_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer),
+    Column("base_id", Integer),
+    Column("table_id", Integer),
+    Column("kind", String(32), nullable=False),
+    Column("summary", json_type()),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("undone_at", UTCDateTime()),
+)
+
+# one changed cell, record or schema object of an action: old and new value
+changes = Table(
+    "meta_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action_id", Integer, ForeignKey("meta_actions.id", ondelete="CASCADE"), nullable=False),
+    Column("table_id", Integer),
+    Column("record_id", Integer),
+    Column("field_id", Integer),
+    Column("kind", String(16), nullable=False),
+    Column("old", json_type()),
+    Column("new", json_type()),
+)
+
+audit_log = Table(
+    "meta_audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("user_id", Integer),
+    Column("kind", String(64), nullable=False),
+    Column("base_id", Integer),
+    Column("detail", json_type()),
+    Column("ip", String(64)),
+)
+
+Index("ix_meta_row_permissions_table", row_permissions.c.table_id)
+Index("ix_meta_login_attempts_key", login_attempts.c.key, login_attempts.c.at)
+Index("ix_meta_actions_user", actions.c.user_id, actions.c.id)
+Index("ix_meta_changes_record", changes.c.table_id, changes.c.record_id, changes.c.id)
+Index("ix_meta_changes_action", changes.c.action_id)
+Index("ix_meta_audit_log_at", audit_log.c.at)
