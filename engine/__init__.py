@@ -3,6 +3,7 @@
 from .api import Base, Database, Table, connect
 from .errors import (
     Conflict,
+    Forbidden,
     NotFound,
     Problem,
     SchemaError,
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Conflict",
     "Database",
+    "Forbidden",
     "NotFound",
     "Problem",
     "Record",

@@ -51,6 +51,12 @@ class NotFound(TesseraError):
     code = "not_found"
 
 
+class Forbidden(TesseraError):
+    """The acting user may not do this (their role, a locked view, a read-only field)."""
+
+    code = "forbidden"
+
+
 class Conflict(TesseraError):
     """A name is taken, a record changed under us, a unique value repeats."""
 

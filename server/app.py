@@ -14,7 +14,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import engine
-from views.store import Forbidden
 
 from . import adapters, cells
 from .context import context
@@ -95,7 +94,13 @@ async def error(request: Request, exc: Exception) -> Response:
     are (a toast for htmx requests, a page otherwise)."""
     assert isinstance(exc, engine.TesseraError)
     ctx = context(request)
-    status = 404 if isinstance(exc, engine.NotFound) else 403 if isinstance(exc, Forbidden) else 400
+    status = (
+        404
+        if isinstance(exc, engine.NotFound)
+        else 403
+        if isinstance(exc, engine.Forbidden)
+        else 400
+    )
     message = ctx.tr.message(exc)
     if isinstance(exc, engine.ValidationError):
         message = "；".join(ctx.tr.message(p) for p in exc.problems) or message

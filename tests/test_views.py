@@ -253,7 +253,7 @@ def test_locked_views_change_only_by_owners(db: engine.Database, people: engine.
         lambda: editor.create("Lock it", visibility="locked"),
         lambda: editor.update(shared, visibility="locked"),
     ):
-        with pytest.raises(store.Forbidden):
+        with pytest.raises(engine.Forbidden):
             change()
     assert editor.rename(shared, "Renamed").name == "Renamed"
     owner = as_user(people, bob, is_owner=True)

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select
 
 from engine import Table, meta, records
 from engine.dates import Clock
-from engine.errors import NotFound
+from engine.errors import Forbidden, NotFound
 from engine.model import TableSchema, load_table
 from engine.names import name_key
 from engine.query import QueryContext, QueryResult, run
@@ -113,7 +113,7 @@ class Views:
     def _changeable(self, conn: Connection, ref: ViewRef) -> View:
         view = self._view(conn, ref)
         if not store.can_change(view, self.user, is_owner=self.is_owner):
-            raise store.Forbidden(
+            raise Forbidden(
                 f"View {view.name!r} is {view.visibility}; you cannot change it",
                 f"视图 {view.name!r} 已锁定或属于他人，您不能修改",
             )
@@ -121,7 +121,7 @@ class Views:
 
     def _allowed(self, visibility: str) -> None:
         if visibility == "locked" and not self.is_owner:
-            raise store.Forbidden("Only owners lock views", "只有所有者可以锁定视图")
+            raise Forbidden("Only owners lock views", "只有所有者可以锁定视图")
 
     def _schema(self, conn: Connection) -> TableSchema:
         return load_table(conn, self.table.id)

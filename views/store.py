@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, delete, false, func, insert, or_, select, update
 
 from engine import meta
-from engine.errors import Conflict, NotFound, SchemaError, TesseraError
+from engine.errors import Conflict, NotFound, SchemaError
 from engine.model import TableSchema, load_table
 from engine.names import clean_name
 from engine.sqltypes import UTC
@@ -28,12 +28,6 @@ from .model import CONFIGS, KINDS, FormConfig, GridConfig, View, ViewQuery
 
 DEFAULT_NAME = {"grid": ("Grid view", "表格视图")}
 VISIBILITIES = ("collaborative", "personal", "locked")
-
-
-class Forbidden(TesseraError):
-    """The user may see the view but not change it (locked, or someone else's)."""
-
-    code = "forbidden"
 
 
 def _now() -> dt.datetime:
