@@ -289,3 +289,33 @@ Index("ix_meta_actions_user", actions.c.user_id, actions.c.id)
 Index("ix_meta_changes_record", changes.c.table_id, changes.c.record_id, changes.c.id)
 Index("ix_meta_changes_action", changes.c.action_id)
 Index("ix_meta_audit_log_at", audit_log.c.at)
+
+# --- custom roles (migration 0004) ----------------------------------------------------------------
+# A base's own roles (e.g. 销售, 客服), beside the built-in ones. A member's role, and the role of a
+# field, row or table permission, is a key: a built-in role's name ("editor") or "role:<id>".
+roles = Table(
+    "meta_roles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("base_id", Integer, ForeignKey("meta_bases.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("name_key", String(255), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    # what the role may do outside the records of its tables: one of the built-in roles below owner
+    Column("level", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("base_id", "name_key"),
+)
+
+# per table and role: "none" (the table does not exist for the role), "read", "edit" (change
+# records), "full" (also create and delete them). No row: the role's default (built-in roles:
+# viewer and commenter read, editor and above full; custom roles: none).
+table_permissions = Table(
+    "meta_table_permissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", Integer, ForeignKey("meta_tables.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("access", String(16), nullable=False),
+    UniqueConstraint("table_id", "role"),
+)
