@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/tessera preset apply crm --locale zh-CN --demo-rows 1000 --if-missing
+	$(BIN)/tessera user demo
 	$(BIN)/tessera serve
 
 test: $(STAMP) lint typecheck pytest

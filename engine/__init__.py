@@ -6,8 +6,10 @@ from .errors import (
     Forbidden,
     NotFound,
     Problem,
+    RateLimited,
     SchemaError,
     TesseraError,
+    Unauthorized,
     ValidationError,
 )
 from .record import Record
@@ -19,10 +21,12 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "Problem",
+    "RateLimited",
     "Record",
     "SchemaError",
     "Table",
     "TesseraError",
+    "Unauthorized",
     "ValidationError",
     "connect",
 ]

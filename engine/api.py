@@ -24,8 +24,10 @@ from sqlalchemy.engine import make_url
 
 from schemas.field import FieldSpec
 
-from . import convert, meta, records, schema
+from . import convert, history, meta, permissions, records, schema, schema_trash
 from . import options as options_
+from .api_history import BaseHistory, DatabaseHistory, TableHistory
+from .api_people import BasePeople, DatabasePeople, TablePermissions
 from .attachments import AttachmentStore
 from .db import migrate, open_engine, read_transaction, write_transaction
 from .errors import NotFound, SchemaError
@@ -73,24 +75,46 @@ def connect(
     user: int | None = None,
     data_dir: str | Path | None = None,
 ) -> Database:
-    """Open (and, if new, create) a Tessera database. Migrations are applied on open."""
+    """Open (and, if new, create) a Tessera database. Migrations are applied on open, and
+    what has been in the trash longer than TESSERA_TRASH_DAYS (30) days is purged."""
     engine = open_engine(url)
     migrate(engine)
+    with write_transaction(engine) as conn:
+        schema_trash.purge_expired(conn)
     store = AttachmentStore(data_dir if data_dir is not None else default_data_dir(url))
     return Database(engine, store, user)
 
 
-class Database:
+class Database(DatabasePeople, DatabaseHistory):
     """A Tessera database. Calls act as `user` (recorded as created-by / modified-by)."""
 
-    def __init__(self, engine: Engine, attachments: AttachmentStore, user: int | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        attachments: AttachmentStore,
+        user: int | None,
+        *,
+        conn: Connection | None = None,
+    ) -> None:
         self.engine = engine
         self.attachments = attachments
         self.user = user
+        self._conn = conn  # set inside `transaction()`: every call joins that transaction
 
     def acting_as(self, user: int | None) -> Database:
         """The same database, with writes recorded as made by `user`."""
-        return Database(self.engine, self.attachments, user)
+        return Database(self.engine, self.attachments, user, conn=self._conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction for many calls: every call made through the database it gives
+        (and its bases and tables) joins it, and everything is kept or nothing is. A call that
+        fails is undone on its own (a savepoint), so the caller may go on or give up."""
+        if self._conn is not None:
+            yield self
+            return
+        with self.write() as conn:
+            yield Database(self.engine, self.attachments, self.user, conn=conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -103,11 +127,18 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            with self._conn.begin_nested():
+                yield self._conn
+            return
         with write_transaction(self.engine) as conn:
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            yield self._conn
+            return
         with read_transaction(self.engine) as conn:
             yield conn
 
@@ -120,23 +151,51 @@ class Database:
             return fn(conn)
 
     # --- users ---------------------------------------------------------------------------------
-    def create_user(self, email: str, name: str | None = None, *, admin: bool = False) -> int:
+    def create_user(
+        self,
+        email: str,
+        name: str | None = None,
+        *,
+        admin: bool = False,
+        password: str | None = None,
+    ) -> int:
+        """A new user; with `password` (checked against the password rules) they can sign in."""
         from .users import create_user
 
-        return self._write(lambda c: create_user(c, email, name, admin=admin))
+        return self._write(lambda c: create_user(c, email, name, admin=admin, password=password))
 
     # --- bases ---------------------------------------------------------------------------------
-    def create_base(self, name: str) -> Base:
-        base_id = self._write(lambda c: schema.create_base(c, name))
-        return Base(self, base_id)
+    def create_base(self, name: str, *, workspace_id: int | None = None) -> Base:
+        """A new base (in the default workspace unless another is given); the acting user
+        becomes its owner."""
+
+        def run(conn: Connection) -> int:
+            base_id = schema.create_base(conn, name, workspace_id)
+            if self.user is not None:
+                conn.execute(
+                    meta.members.insert().values(
+                        base_id=base_id, user_id=self.user, role="owner", created_at=schema.now()
+                    )
+                )
+            return base_id
+
+        return Base(self, self._write(run))
+
+    def _visible_bases(self, conn: Connection, ids: Sequence[int]) -> list[int]:
+        return [i for i in ids if permissions.role_of(conn, self.user, i) is not None]
 
     def bases(self) -> list[Base]:
         b = meta.bases
         ids = self._read(
-            lambda c: list(
-                c.execute(
-                    select(b.c.id).where(b.c.trashed_at.is_(None)).order_by(b.c.position, b.c.id)
-                ).scalars()
+            lambda c: self._visible_bases(
+                c,
+                list(
+                    c.execute(
+                        select(b.c.id)
+                        .where(b.c.trashed_at.is_(None))
+                        .order_by(b.c.position, b.c.id)
+                    ).scalars()
+                ),
             )
         )
         return [Base(self, i) for i in ids]
@@ -145,13 +204,15 @@ class Database:
         """A base by id or name (case-insensitive)."""
         b = meta.bases
         cond = b.c.id == ref if isinstance(ref, int) else b.c.name_key == name_key(ref.strip())
-        found = self._read(lambda c: c.execute(select(b.c.id).where(cond)).scalar())
-        if found is None:
+        found = self._read(
+            lambda c: self._visible_bases(c, list(c.execute(select(b.c.id).where(cond)).scalars()))
+        )
+        if not found:
             raise NotFound(f"No base {ref!r}", f"没有库 {ref!r}")
-        return Base(self, int(found))
+        return Base(self, int(found[0]))
 
 
-class Base:
+class Base(BasePeople, BaseHistory):
     def __init__(self, db: Database, base_id: int) -> None:
         self.db = db
         self.id = base_id
@@ -168,11 +229,27 @@ class Base:
             )
         )
 
+    def _require(self, conn: Connection, role: str, what_en: str, what_zh: str) -> None:
+        permissions.require(conn, self.db.user, self.id, role, what_en, what_zh)
+
+    @property
+    def role(self) -> str | None:
+        """The acting user's role in this base."""
+        return self.db._read(lambda c: permissions.role_of(c, self.db.user, self.id))
+
     def rename(self, name: str) -> None:
-        self.db._write(lambda c: schema.rename_base(c, self.id, name))
+        def run(conn: Connection) -> None:
+            self._require(conn, "creator", "rename the base", "重命名库")
+            schema.rename_base(conn, self.id, name)
+
+        self.db._write(run)
 
     def delete(self) -> None:
-        self.db._write(lambda c: schema.delete_base(c, self.id))
+        def run(conn: Connection) -> None:
+            self._require(conn, "owner", "delete the base", "删除库")
+            schema.delete_base(conn, self.id)
+
+        self.db._write(run)
 
     def create_table(
         self,
@@ -183,38 +260,55 @@ class Base:
         description: str = "",
     ) -> Table:
         specs = [_spec(f) for f in fields]
-        table_id = self.db._write(
-            lambda c: schema.create_table(
-                c, self.id, name, specs, primary=primary, description=description
+
+        def run(conn: Connection) -> int:
+            self._require(conn, "creator", "create tables", "创建表")
+            return history.tracked(
+                conn,
+                lambda c: schema.create_table(
+                    c, self.id, name, specs, primary=primary, description=description
+                ),
+                user_id=self.db.user,
+                base_id=self.id,
+                table_id=None,
+                kind="table_create",
+                detail={"name": name},
             )
-        )
-        return Table(self.db, table_id)
+
+        return Table(self.db, self.db._write(run))
 
     def tables(self) -> list[Table]:
         t = meta.tables
-        ids = self.db._read(
-            lambda c: list(
-                c.execute(
-                    select(t.c.id)
-                    .where(t.c.base_id == self.id, t.c.trashed_at.is_(None))
-                    .order_by(t.c.position, t.c.id)
-                ).scalars()
-            )
-        )
-        return [Table(self.db, i) for i in ids]
+
+        def run(conn: Connection) -> list[int]:
+            access = permissions.visible_base(conn, self.db.user, self.id)
+            ids = conn.execute(
+                select(t.c.id)
+                .where(t.c.base_id == self.id, t.c.trashed_at.is_(None))
+                .order_by(t.c.position, t.c.id)
+            ).scalars()
+            return [i for i in ids if permissions.table_access(conn, access, i) != "none"]
+
+        return [Table(self.db, i) for i in self.db._read(run)]
 
     def table(self, ref: str | int) -> Table:
         t = meta.tables
         cond = t.c.id == ref if isinstance(ref, int) else t.c.name_key == name_key(ref.strip())
-        found = self.db._read(
-            lambda c: c.execute(select(t.c.id).where(t.c.base_id == self.id, cond)).scalar()
-        )
+
+        def run(conn: Connection) -> Any:
+            access = permissions.visible_base(conn, self.db.user, self.id)
+            found = conn.execute(select(t.c.id).where(t.c.base_id == self.id, cond)).scalar()
+            if found is None or permissions.table_access(conn, access, found) == "none":
+                return None
+            return found
+
+        found = self.db._read(run)
         if found is None:
             raise NotFound(f"No table {ref!r} in this base", f"此库中没有表 {ref!r}")
         return Table(self.db, int(found))
 
 
-class Table:
+class Table(TablePermissions, TableHistory):
     """A user table: its schema and its records."""
 
     def __init__(self, db: Database, table_id: int) -> None:
@@ -224,8 +318,43 @@ class Table:
     def __repr__(self) -> str:
         return f"<Table {self.id} {self.name!r}>"
 
+    def _schema(self, conn: Connection) -> TableSchema:
+        """The table as the acting user may see it (see engine.permissions)."""
+        return permissions.schema_for(conn, self.id, self.db.user)
+
+    def _alter(
+        self,
+        fn: Callable[[Connection], T],
+        kind: str = "schema",
+        *,
+        values_of: str | int | None = None,
+        whole_column: bool = False,
+    ) -> T:
+        """Run a schema change, which needs the creator role or above; it is recorded in the
+        history (`kind`; `values_of`: a field whose stored values it may rewrite) and the audit
+        log."""
+
+        def run(conn: Connection) -> T:
+            base_id = load_table(conn, self.id).base_id
+            permissions.require(
+                conn, self.db.user, base_id, "creator", "change the schema", "修改表结构"
+            )
+            field_id = load_table(conn, self.id).field(values_of).id if values_of else None
+            return history.tracked(
+                conn,
+                fn,
+                user_id=self.db.user,
+                base_id=base_id,
+                table_id=self.id,
+                kind=kind,
+                values_of=field_id,
+                whole_column=whole_column,
+            )
+
+        return self.db._write(run)
+
     def schema(self) -> TableSchema:
-        return self.db._read(lambda c: load_table(c, self.id))
+        return self.db._read(self._schema)
 
     @property
     def name(self) -> str:
@@ -240,11 +369,11 @@ class Table:
 
     # --- schema --------------------------------------------------------------------------------
     def rename(self, name: str) -> None:
-        self.db._write(lambda c: schema.rename_table(c, self.id, name))
+        self._alter(lambda c: schema.rename_table(c, self.id, name), "table_rename")
 
     def drop(self) -> None:
-        """Delete the table and all its records."""
-        self.db._write(lambda c: schema.delete_table(c, self.id))
+        """Move the table, with all its records, to the trash (see `Base.restore_table`)."""
+        self._alter(lambda c: schema.delete_table(c, self.id), "table_delete")
 
     def add_field(
         self,
@@ -264,25 +393,43 @@ class Table:
                 "description": description,
             }
         )
-        field_id = self.db._write(lambda c: schema.add_field(c, self.id, spec))
+        field_id = self._alter(lambda c: schema.add_field(c, self.id, spec), "field_create")
         return self.field(field_id)
 
+    def set_description(self, text: str) -> None:
+        """The table's description."""
+
+        def run(c: Connection) -> None:
+            c.execute(
+                meta.tables.update().where(meta.tables.c.id == self.id).values(description=text)
+            )
+
+        self._alter(run, "table_description")
+
+    def set_field_description(self, ref: str | int, text: str) -> None:
+        self._alter(lambda c: schema.set_description(c, self.id, ref, text), "field_description")
+
     def rename_field(self, ref: str | int, name: str) -> None:
-        self.db._write(lambda c: schema.rename_field(c, self.id, ref, name))
+        self._alter(lambda c: schema.rename_field(c, self.id, ref, name), "field_rename")
 
     def delete_field(self, ref: str | int) -> None:
-        self.db._write(lambda c: schema.delete_field(c, self.id, ref))
+        """Move a field to the trash, with its values (see `restore_field`)."""
+        self._alter(lambda c: schema.delete_field(c, self.id, ref), "field_delete")
 
     def set_primary(self, ref: str | int) -> None:
-        self.db._write(lambda c: schema.set_primary(c, self.id, ref))
+        self._alter(lambda c: schema.set_primary(c, self.id, ref), "field_primary")
 
     def set_rules(self, ref: str | int, rules: Mapping[str, Any] | Rules) -> None:
         value = rules if isinstance(rules, Rules) else dict(rules)
-        self.db._write(lambda c: schema.set_rules(c, self.id, ref, value))
+        self._alter(lambda c: schema.set_rules(c, self.id, ref, value), "field_rules")
 
     def set_options(self, ref: str | int, options: Mapping[str, Any]) -> None:
         """Change a field's options; renaming or removing a select option rewrites the rows."""
-        self.db._write(lambda c: options_.set_options(c, self.id, ref, dict(options)))
+        self._alter(
+            lambda c: options_.set_options(c, self.id, ref, dict(options)),
+            "field_options",
+            values_of=ref,
+        )
 
     def preview_type_change(
         self, ref: str | int, type: str, options: Mapping[str, Any] | None = None
@@ -300,10 +447,13 @@ class Table:
     ) -> convert.ConversionResult:
         """Convert the field to another type. Values that do not convert are kept in a new text
         field beside it unless `keep_unconverted=False` says to drop them."""
-        return self.db._write(
+        return self._alter(
             lambda c: convert.change_type(
                 c, self.id, ref, type, dict(options or {}), keep_unconverted=keep_unconverted
-            )
+            ),
+            "field_type",
+            values_of=ref,
+            whole_column=True,
         )
 
     # --- records -------------------------------------------------------------------------------
@@ -317,7 +467,7 @@ class Table:
         """Create records in one transaction: all of them, or none and a ValidationError."""
 
         def run(conn: Connection) -> list[Record]:
-            s = load_table(conn, self.id)
+            s = self._schema(conn)
             ids = records.create(self._ctx(conn), s, rows)
             return records.read(conn, s, ids)
 
@@ -325,13 +475,13 @@ class Table:
 
     def insert_many(self, rows: Sequence[Mapping[Any, Any]]) -> list[int]:
         """Like create_many but returns only the new ids (the fast path for large batches)."""
-        return self.db._write(lambda c: records.create(self._ctx(c), load_table(c, self.id), rows))
+        return self.db._write(lambda c: records.create(self._ctx(c), self._schema(c), rows))
 
     def get(self, record_id: int) -> Record:
-        return self.db._read(lambda c: records.read(c, load_table(c, self.id), [record_id])[0])
+        return self.db._read(lambda c: records.read(c, self._schema(c), [record_id])[0])
 
     def get_many(self, ids: Sequence[int]) -> list[Record]:
-        return self.db._read(lambda c: records.read(c, load_table(c, self.id), ids))
+        return self.db._read(lambda c: records.read(c, self._schema(c), ids))
 
     def update(
         self, record_id: int, fields: Mapping[Any, Any], *, expected_version: int | None = None
@@ -348,7 +498,7 @@ class Table:
         expected_versions: Mapping[int, int] | None = None,
     ) -> list[Record]:
         def run(conn: Connection) -> list[Record]:
-            s = load_table(conn, self.id)
+            s = self._schema(conn)
             records.update_many(self._ctx(conn), s, changes, expected_versions=expected_versions)
             return records.read(conn, s, [rid for rid, _ in changes])
 
@@ -356,18 +506,18 @@ class Table:
 
     def delete(self, *ids: int) -> None:
         """Move records to the trash (see `restore` and `purge`)."""
-        self.db._write(lambda c: records.trash(self._ctx(c), load_table(c, self.id), list(ids)))
+        self.db._write(lambda c: records.trash(self._ctx(c), self._schema(c), list(ids)))
 
     def restore(self, *ids: int) -> None:
-        self.db._write(lambda c: records.restore(self._ctx(c), load_table(c, self.id), list(ids)))
+        self.db._write(lambda c: records.restore(self._ctx(c), self._schema(c), list(ids)))
 
     def purge(self, *ids: int) -> None:
-        self.db._write(lambda c: records.purge(self._ctx(c), load_table(c, self.id), list(ids)))
+        self.db._write(lambda c: records.purge(self._ctx(c), self._schema(c), list(ids)))
 
     def move(self, record_id: int, *, before: int | None = None, after: int | None = None) -> None:
         self.db._write(
             lambda c: records.move(
-                self._ctx(c), load_table(c, self.id), record_id, before=before, after=after
+                self._ctx(c), self._schema(c), record_id, before=before, after=after
             )
         )
 
@@ -375,9 +525,9 @@ class Table:
         """A page of records in manual order."""
         return self.db._read(
             lambda c: records.page(
-                c, load_table(c, self.id), limit=limit, offset=offset, trashed=trashed
+                c, self._schema(c), limit=limit, offset=offset, trashed=trashed
             )
         )
 
     def count(self, *, trashed: bool = False) -> int:
-        return self.db._read(lambda c: records.count(c, load_table(c, self.id), trashed=trashed))
+        return self.db._read(lambda c: records.count(c, self._schema(c), trashed=trashed))

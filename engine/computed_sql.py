@@ -202,11 +202,15 @@ def items(dialect: str, rows: Linked, f: FieldDef) -> Items:
         el = el.render_derived()
         j, t = _pg_item(ek, el.c.value)
         where = and_(rows.where, func.jsonb_typeof(el.c.value) != "null")
+        if ek == "link":  # a linked record without a title is an empty value too
+            where = and_(where, t.is_not(None))
         order = (rows.pos, rows.u.c.id, el.c.n)
         return Items(rows.src.join(el, true()), where, order, el.c.value, j, t)
     el = func.json_each(x).table_valued("value", "key", "type")
     j, t = _sqlite_item(ek, el)
     where = and_(rows.where, el.c.type != "null")
+    if ek == "link":
+        where = and_(where, t.is_not(None))
     order = (rows.pos, rows.u.c.id, el.c.key)
     return Items(rows.src.join(el, true()), where, order, el.c.value, j, t)
 

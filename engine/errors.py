@@ -57,6 +57,22 @@ class Forbidden(TesseraError):
     code = "forbidden"
 
 
+class Unauthorized(TesseraError):
+    """No one is signed in, or the credentials (password, session, token) are wrong."""
+
+    code = "unauthorized"
+
+
+class RateLimited(TesseraError):
+    """Too many attempts in a short time; `retry_after` says how many seconds to wait."""
+
+    code = "rate_limited"
+
+    def __init__(self, message_en: str, message_zh: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message_en, message_zh)
+        self.retry_after = retry_after
+
+
 class Conflict(TesseraError):
     """A name is taken, a record changed under us, a unique value repeats."""
 

@@ -3,8 +3,9 @@
 Each is a partial index over live records, `(column, id)` — the field's own column, or the
 system column behind created / modified time and by — so a filtered or sorted page over a
 large table reads in index order with the id tiebreak, and trashed rows cost nothing. On
-PostgreSQL both keys are indexed `NULLS FIRST`, the order the query compiler asks for ascending
-(empty values first, as on SQLite), so the index serves the sort and not only the filter.
+PostgreSQL a column that may be empty is indexed `NULLS FIRST`, the order the query compiler
+asks for ascending (empty values first, as on SQLite), so the index serves the sort and not only
+the filter; `id` and other NOT NULL columns are ordered plainly, by both.
 
 Not every column is worth one, and some would do harm:
 
@@ -55,9 +56,10 @@ def worth_indexing(dialect: str, f: FieldDef) -> bool:
 def _index(conn: Connection, schema: TableSchema, f: FieldDef) -> Index:
     table = schema.sql
     where = table.c.trashed_at.is_(None)
-    keys: list[Any] = [table.c[f.column], table.c.id]
-    if conn.dialect.name == "postgresql":  # both keys as the page query orders them
-        keys = [k.asc().nulls_first() for k in keys]
+    column = table.c[f.column]
+    keys: list[Any] = [column, table.c.id]
+    if conn.dialect.name == "postgresql" and column.nullable:  # as the page query orders it
+        keys[0] = column.asc().nulls_first()
     return Index(index_name(schema, f), *keys, sqlite_where=where, postgresql_where=where)
 
 

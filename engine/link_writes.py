@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, select
 
-from . import computed, links, meta
+from . import computed, history, links, meta
 from .computed import Changes
 from .errors import Problem, ValidationError
 from .model import FieldDef, TableSchema, load_table
@@ -57,9 +57,12 @@ def write_links(
             single_other = not inverse.type.options.multiple
         if single_other:
             _refuse_shared(f, inverse, ids, values)
+        targets = {b for v in wanted.values() for b in v} if single_other else None
+        before = history.links_before(conn, f, wanted, targets)
         touched, losers = links.set_links(
             conn, f, wanted, single_other=single_other, keep_trashed=bool(o.multiple)
         )
+        history.links_after(conn, schema, f, before, creating=creating)
         if o.role == "children" and touched:
             _refuse_orphans(conn, f, inverse, touched)
         # records here that lost a partner to this write (it may hold one link only) change too

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Connection, Float, Index, Integer, MetaData, Table, select
 
@@ -13,6 +13,9 @@ from . import meta
 from .errors import NotFound
 from .fields import FieldType, field_type
 from .names import column_name, table_name
+
+if TYPE_CHECKING:
+    from .permissions import TableAccess
 from .rules import RuleChecker, Rules
 from .sqltypes import UTCDateTime
 
@@ -37,6 +40,7 @@ class FieldDef:
     rules: Rules
     position: float
     description: str = ""
+    locked: bool = False  # read-only for the acting user (set on restricted schemas only)
 
     @property
     def column(self) -> str:
@@ -69,6 +73,8 @@ class TableSchema:
     primary_field_id: int | None
     fields: list[FieldDef] = field(default_factory=list)
     _table: Table | None = None
+    # set on the schema as one user may see it (engine.permissions.schema_for): what they may do
+    access: TableAccess | None = None
 
     @property
     def physical_name(self) -> str:

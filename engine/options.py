@@ -1,7 +1,8 @@
 """Changing a field's options within its type.
 
 Select options are matched by id (or, given without an id, by name, so they keep their id and
-colour): renaming an option rewrites the rows that hold it, removing one clears it from them.
+colour): renaming an option rewrites the rows that hold it, removing one clears it from them,
+and the filters and kanban stacks that name it follow (`engine.option_refs`).
 Other options may change only if every stored value still fits them; otherwise the change is a
 type change (`convert.change_type`), which keeps what does not fit.
 """
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, case, update
 from sqlalchemy import text as sql_text
 
-from . import meta
+from . import meta, option_refs
 from .convert import value_chunks
 from .errors import SchemaError, ValueProblem
 from .fields import FieldType, field_type
@@ -60,6 +61,8 @@ def set_options(conn: Connection, table_id: int, ref: str | int, options: dict[s
     )
     if mapping:  # computed fields that read the options, or test them, follow
         relations.options_renamed(conn, table, fdef.id, mapping)
+        assert isinstance(old, SingleSelectType)
+        option_refs.follow(conn, table_id, fdef.id, old, mapping)  # filters and kanban stacks
 
 
 def _choice_mapping(old: SingleSelectType, new: SingleSelectType) -> dict[str, str | None]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
+from . import history, permissions
 from .batch import WriteContext, require_live
 from .model import TableSchema
 
@@ -28,6 +29,8 @@ def move(
     anchor_id = before if before is not None else after
     if anchor_id is None or (before is not None and after is not None):
         raise ValueError("give exactly one of before= or after=")
+    schema = permissions.editable(conn, schema, [record_id, anchor_id])
+    table = schema.sql
     require_live(conn, schema, [record_id, anchor_id])
     if anchor_id == record_id:
         return
@@ -56,6 +59,7 @@ def move(
             high = float(neighbour) if neighbour is not None else anchor.position + 2.0
         middle = (low + high) / 2
         if low < middle < high:
+            history.moving(ctx, schema, record_id, middle)
             conn.execute(update(table).where(table.c.id == record_id).values(position=middle))
             return
         renumber(conn, table)

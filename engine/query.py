@@ -11,26 +11,32 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import repeat
 from typing import Any
 
+import orjson
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ColumnElement,
     Connection,
     Select,
     Table,
+    Text,
     and_,
+    bindparam,
     false,
     func,
     literal,
     or_,
     select,
     true,
+    type_coerce,
 )
 from sqlalchemy.exc import CompileError, DBAPIError
 from sqlalchemy.sql import operators as sql_operators
@@ -40,13 +46,14 @@ from sqlalchemy.sql.operators import custom_op
 
 from schemas.query import Condition, FilterGroup, Group, QuerySpec, SavedFilterRef, Sort
 
-from . import expressions, operators
+from . import expressions, operators, permissions
 from .aggregates import aggregate_columns, read_aggregates
 from .dates import Clock
+from .db import json_loads
 from .errors import NotFound, QueryError
 from .fields import FieldType
 from .model import FieldDef, TableSchema
-from .record import Record
+from .record import Record, make_record
 from .saved_filters import load_filter
 
 
@@ -173,6 +180,13 @@ class Compiler:
 
     def where(self, spec: QuerySpec, fields: Sequence[FieldDef]) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = [self.table.c.trashed_at.is_(None)]
+        clauses += permissions.row_clauses(self.conn, self.schema, self.ctx)
+        view_filter = spec.view_filter
+        # a saved view's own filter: may name fields hidden from the user
+        if view_filter is not None:
+            access = self.schema.access
+            full = self if access is None else Compiler(self.conn, access.full, self.ctx)
+            clauses.append(full.group(view_filter))
         if spec.filter is not None:
             clauses.append(self.group(spec.filter))
         if spec.search and spec.search.strip():
@@ -200,10 +214,11 @@ class Compiler:
 
     def order_by(self, keys: list[tuple[ColumnElement[Any], bool]]) -> list[Any]:
         """Empty values come first ascending and last descending — SQLite's own order, asked of
-        PostgreSQL explicitly."""
+        PostgreSQL explicitly (not of a NOT NULL column such as position or id: there it would
+        only keep PostgreSQL from reading the order off a plain index)."""
         out: list[Any] = []
         for expr, desc in keys:
-            if self.dialect == "postgresql":
+            if self.dialect == "postgresql" and not _not_null(expr, self.table):
                 out.append(expr.desc().nulls_last() if desc else expr.asc().nulls_first())
             else:
                 out.append(expr.desc() if desc else expr.asc())
@@ -215,28 +230,43 @@ class Compiler:
         """Rows strictly after the row whose key values are `values`, in the order of `keys`."""
         if len(values) != len(keys):
             raise _bad_token()
-        ors: list[ColumnElement[bool]] = []
-        equal: list[ColumnElement[bool]] = []
-        for (expr, desc), v in zip(keys, values, strict=True):
-            beyond: ColumnElement[bool]
-            same: ColumnElement[bool]
-            if v is None:
-                beyond = expr.is_not(None) if not desc else false()
-                same = expr.is_(None)
-            else:
-                bound = literal(v, expr.type)  # also for True / False, which `>` refuses
-                beyond = or_(expr < bound, expr.is_(None)) if desc else expr > bound
-                same = expr == bound
-            ors.append(and_(*equal, beyond) if equal else beyond)
-            equal.append(same)
-        # Implied by the OR, said again as a range on the first key that an index can seek to
-        # (a database does not find it in the OR by itself, and would read from the start).
-        (first, desc), v = keys[0], values[0]
-        if v is not None and not desc:
-            return and_(first >= literal(v, first.type), or_(*ors))
-        if v is None and desc:
-            return and_(first.is_(None), or_(*ors))
-        return or_(*ors)
+        # a literal also for True / False, which `>` refuses
+        bounds = [
+            None if v is None else literal(v, e.type)
+            for (e, _), v in zip(keys, values, strict=True)
+        ]
+        return _after(keys, bounds)
+
+
+def _after(
+    keys: list[tuple[ColumnElement[Any], bool]], bounds: Sequence[ColumnElement[Any] | None]
+) -> ColumnElement[bool]:
+    """Rows strictly after the row whose key values are `bounds` (None: empty)."""
+    ors: list[ColumnElement[bool]] = []
+    equal: list[ColumnElement[bool]] = []
+    for (expr, desc), bound in zip(keys, bounds, strict=True):
+        beyond: ColumnElement[bool]
+        same: ColumnElement[bool]
+        if bound is None:
+            beyond = expr.is_not(None) if not desc else false()
+            same = expr.is_(None)
+        else:
+            beyond = or_(expr < bound, expr.is_(None)) if desc else expr > bound
+            same = expr == bound
+        ors.append(and_(*equal, beyond) if equal else beyond)
+        equal.append(same)
+    # Implied by the OR, said again as a range on the first key that an index can seek to
+    # (a database does not find it in the OR by itself, and would read from the start).
+    (first, desc), bound = keys[0], bounds[0]
+    if bound is not None and not desc:
+        return and_(first >= bound, or_(*ors))
+    if bound is None and desc:
+        return and_(first.is_(None), or_(*ors))
+    return or_(*ors)
+
+
+def _not_null(expr: ColumnElement[Any], table: Table) -> bool:
+    return isinstance(expr, Column) and expr.table is table and not expr.nullable
 
 
 def _fingerprint(spec: QuerySpec) -> str:
@@ -304,6 +334,79 @@ def visible_fields(schema: TableSchema, refs: Sequence[int | str] | None) -> lis
     return out
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """A page's SELECT without its WHERE and LIMIT — its columns, order keys and ORDER BY — and
+    the reader of its rows: the same for every page of one table, fields and order."""
+
+    select: Select[Any]
+    keys: list[tuple[ColumnElement[Any], bool]]
+    order_by: list[Any]
+    read: Callable[[Sequence[Any]], list[Record]]
+    # the keyset condition by which values are empty, its values bound by name at execution
+    afters: dict[tuple[bool, ...], ColumnElement[bool]] = field(default_factory=dict)
+
+    def after(self, values: list[Any]) -> tuple[ColumnElement[bool], dict[str, Any]]:
+        if len(values) != len(self.keys):
+            raise _bad_token()
+        empty = tuple(v is None for v in values)
+        clause = self.afters.get(empty)
+        if clause is None:
+            bounds = [
+                None if none else bindparam(f"_after{i}", type_=expr.type)
+                for i, ((expr, _), none) in enumerate(zip(self.keys, empty, strict=True))
+            ]
+            clause = self.afters.setdefault(empty, _after(self.keys, bounds))
+        return clause, {f"_after{i}": v for i, v in enumerate(values) if v is not None}
+
+
+_SHAPES: OrderedDict[tuple[Any, ...], _Shape] = OrderedDict()
+_SHAPES_KEPT = 256
+_SHAPES_LOCK = threading.Lock()
+
+
+def _shape(compiler: Compiler, spec: QuerySpec, fields: Sequence[FieldDef]) -> _Shape:
+    """The page's shape, kept per dialect, Table, fields and order keys (the FieldDef objects
+    themselves, which a changed schema replaces): building it took longer than running a deep
+    keyset page's SQL. SQLAlchemy then finds the compiled SQL in its own cache. A shape with a
+    formula computed at the clock's now (TODAY(), NOW()) is built anew every time."""
+    items: list[Group | Sort] = [*spec.groups, *spec.sorts]
+    ordered = tuple((compiler.field(i.field), i.direction) for i in items)
+    used = [*fields, *(f for f, _ in ordered)]
+    kept = not any(f.type.name == "formula" and f.type.options.volatile for f in used)
+    key = (compiler.dialect, compiler.table, tuple(fields), ordered)
+    if kept:
+        with _SHAPES_LOCK:
+            found = _SHAPES.get(key)
+            if found is not None:
+                _SHAPES.move_to_end(key)
+                return found
+    t = compiler.table
+    keys = compiler.order_keys(spec)
+    key_cols = [expr.label(f"_k{i}") for i, (expr, _) in enumerate(keys)]
+    columns: list[ColumnElement[Any]] = [t.c[name] for name in _SYSTEM]  # `_reader` relies on it
+    names = {c.name for c in columns}
+    raw_json: set[str] = set()
+    for f in fields:
+        if f.column not in names:
+            col = compiler.column(f)
+            if compiler.dialect == "sqlite" and isinstance(col.type, JSON):
+                # read as text and decoded by the reader: SQLAlchemy's JSON type calls three
+                # functions for each value, and a page of links and lookups has hundreds
+                col = type_coerce(col, Text())
+                raw_json.add(f.column)
+            columns.append(col if col is t.c.get(f.column) else col.label(f.column))
+            names.add(f.column)
+    read = _reader(fields, frozenset(raw_json))
+    made = _Shape(select(*columns, *key_cols), keys, compiler.order_by(keys), read)
+    if kept:
+        with _SHAPES_LOCK:
+            _SHAPES[key] = made
+            while len(_SHAPES) > _SHAPES_KEPT:
+                _SHAPES.popitem(last=False)
+    return made
+
+
 def page_statement(
     compiler: Compiler,
     spec: QuerySpec,
@@ -312,48 +415,59 @@ def page_statement(
 ) -> tuple[Select[Any], list[tuple[ColumnElement[Any], bool]]]:
     """The one SELECT of a page (plus one extra row, to know whether another page follows);
     `where` is `compiler.where(spec, fields)` when the caller has it already."""
-    t = compiler.table
-    keys = compiler.order_keys(spec)
-    key_cols = [expr.label(f"_k{i}") for i, (expr, _) in enumerate(keys)]
-    columns: list[ColumnElement[Any]] = [t.c[name] for name in _SYSTEM]  # `_reader` relies on it
-    names = {c.name for c in columns}
-    for f in fields:
-        if f.column not in names:
-            col = compiler.column(f)
-            columns.append(col if col is t.c.get(f.column) else col.label(f.column))
-            names.add(f.column)
+    stmt, params, shape = _page_statement(compiler, spec, fields, where)
+    return (stmt.params(params) if params else stmt), shape.keys
+
+
+def _page_statement(
+    compiler: Compiler,
+    spec: QuerySpec,
+    fields: Sequence[FieldDef],
+    where: Sequence[ColumnElement[bool]] | None = None,
+) -> tuple[Select[Any], dict[str, Any], _Shape]:
+    """The page's SELECT, the values of its keyset condition to execute it with, its shape."""
+    shape = _shape(compiler, spec, fields)
     if where is None:
         where = compiler.where(spec, fields)
-    stmt = select(*columns, *key_cols).where(*where)
+    stmt = shape.select.where(*where)
+    params: dict[str, Any] = {}
     if spec.page.after:
-        stmt = stmt.where(compiler.after(keys, _decode(spec.page.after, _fingerprint(spec))))
-    stmt = stmt.order_by(*compiler.order_by(keys)).limit(spec.page.size + 1)
+        after, params = shape.after(_decode(spec.page.after, _fingerprint(spec)))
+        stmt = stmt.where(after)
+    stmt = stmt.order_by(*shape.order_by).limit(spec.page.size + 1)
     if spec.page.offset:
         stmt = stmt.offset(spec.page.offset)
-    return stmt, keys
+    return stmt, params, shape
 
 
 def run(
-    conn: Connection, schema: TableSchema, spec: QuerySpec, ctx: QueryContext | None = None
+    conn: Connection,
+    schema: TableSchema,
+    spec: QuerySpec,
+    ctx: QueryContext | None = None,
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> QueryResult:
-    """Run a query spec: one page of records, and the count, groups and aggregates it asks for."""
+    """Run a query spec: one page of records, and the count, groups and aggregates it asks for.
+    `where`: further conditions on `schema.sql` (e.g. a formula compiled to SQL by the caller)."""
     compiler = Compiler(conn, schema, ctx or QueryContext())
     fields = visible_fields(schema, spec.fields)
-    where = compiler.where(spec, fields)
+    extra = list(where)
+    where = compiler.where(spec, fields) + extra
     t = compiler.table
     total = count(conn, t, where) if spec.count else None
     page_where = where
     if _read_in_order(compiler, spec, where, total):
         page_where = _probably_true(compiler, where)
-    stmt, keys = page_statement(compiler, spec, fields, page_where)
-    rows = conn.execute(stmt).all()
+    stmt, params, shape = _page_statement(compiler, spec, fields, page_where)
+    rows = conn.execute(stmt, params).all()
     more = len(rows) > spec.page.size
     rows = rows[: spec.page.size]
-    records = list(map(_reader(fields), rows))
+    records = shape.read(rows)
     token = None
     if more and rows:
         last = rows[-1]._mapping
-        token = _encode([last[f"_k{i}"] for i in range(len(keys))], _fingerprint(spec))
+        token = _encode([last[f"_k{i}"] for i in range(len(shape.keys))], _fingerprint(spec))
     result = QueryResult(records=records, next=token, total=total)
     if spec.aggregates:
         cols = aggregate_columns(compiler, spec.aggregates)
@@ -366,10 +480,10 @@ def run(
 
 # --- counts -------------------------------------------------------------------------------------
 COUNT_CACHE = True
-"""Keep each count, per SQLite connection, until the database changes. Counting the matches of a
-filter over a large table costs far more than reading a page (every match is read, where a page
-stops after a hundred), and a grid asks for the same count again on every page and refresh.
-Benchmarks switch this off to compare like with like."""
+"""Keep each count (and each kanban's stack counts), per connection, until the database
+changes. Counting the matches of a filter over a large table costs far more than reading a page
+(every match is read, where a page stops after a hundred), and a grid asks for the same count
+again on every page and refresh. Benchmarks switch this off to compare like with like."""
 
 _COUNTS_KEPT = 256  # per connection, the least recently used go first
 # SQLite: a stamp that changes whenever the database may have changed — another connection's
@@ -379,46 +493,63 @@ _STAMP = (
     "SELECT (SELECT data_version FROM pragma_data_version()), total_changes(), "
     "(SELECT schema_version FROM pragma_schema_version())"
 )
-_SQL_TEXT: dict[Any, str] = {}  # a statement's SQL text by its cache key
+# PostgreSQL: the snapshot — the next transaction id and those still running. While it is the
+# same, no transaction has committed (and none has begun writing) since: the data are the same.
+# Not in a transaction that has written, whose own changes no snapshot shows.
+_PG_STAMP = "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NOT NULL"
+_SQL_TEXT: dict[Any, str] = {}  # a statement's SQL text by its dialect and cache key
 
 
-def _counts(conn: Connection) -> OrderedDict[str, tuple[tuple[Any, ...], int]]:
-    kept: OrderedDict[str, tuple[tuple[Any, ...], int]]
+def _counts(conn: Connection) -> OrderedDict[str, tuple[tuple[Any, ...], Any]]:
+    kept: OrderedDict[str, tuple[tuple[Any, ...], Any]]
     kept = conn.info.setdefault("tessera.counts", OrderedDict())
     return kept
 
 
-def _sql_text(stmt: Select[Any]) -> tuple[CacheKey, str] | None:
+def _stamp(conn: Connection) -> tuple[Any, ...] | None:
+    """What says the data are unchanged (see _STAMP, _PG_STAMP); None when nothing may be kept."""
+    if conn.dialect.name == "sqlite":
+        return tuple(conn.exec_driver_sql(_STAMP).one())
+    if conn.dialect.name == "postgresql":
+        snapshot, writing = conn.exec_driver_sql(_PG_STAMP).one()
+        return None if writing else (snapshot,)
+    return None
+
+
+def _sql_text(conn: Connection, stmt: Select[Any]) -> tuple[CacheKey, str] | None:
     """The statement's cache key and SQL text: the text is the same for the same statement
     whichever TableSchema object it was built from (the cache key holds the Table itself).
     None when SQLAlchemy cannot say."""
     cache_key = stmt._generate_cache_key()  # made once per statement; executing reuses it
     if cache_key is None:
         return None
-    text = _SQL_TEXT.get(cache_key.key)
+    key = (conn.dialect.name, cache_key.key)
+    text = _SQL_TEXT.get(key)
     if text is None:
         if len(_SQL_TEXT) > 1000:
             _SQL_TEXT.clear()
         try:
-            text = _SQL_TEXT[cache_key.key] = str(stmt)
+            text = _SQL_TEXT[key] = str(stmt.compile(dialect=conn.dialect))
         except CompileError:
             return None
     return cache_key, text
 
 
-def count(
-    conn: Connection, table: Table, where: Sequence[ColumnElement[bool]], *, compute: bool = True
-) -> int | None:
-    """The number of rows of `table` that match `where`. On SQLite it is kept until the database
-    changes; with `compute=False`, only a kept count is returned (else None)."""
-    stmt = select(func.count()).select_from(table).where(*where)
-    if conn.dialect.name != "sqlite":
-        return int(conn.execute(stmt).scalar_one()) if compute else None
-    stamp = tuple(conn.exec_driver_sql(_STAMP).one())
-    known = _sql_text(stmt)
+def remembered(
+    conn: Connection,
+    stmt: Select[Any],
+    make: Callable[[tuple[Any, ...] | None], Any],
+    *,
+    compute: bool = True,
+) -> Any:
+    """`make(stamp)`, the answer of `stmt` (a count, a kanban's GROUP BY), kept per connection
+    until the database changes (see COUNT_CACHE); with `compute=False`, only a kept answer (else
+    None). The answer must not be changed by the caller: the next one gets the same object."""
+    stamp = _stamp(conn)
+    known = _sql_text(conn, stmt) if stamp is not None and COUNT_CACHE else None
     key: str | None = None
     kept = _counts(conn)
-    if known is not None and COUNT_CACHE:
+    if known is not None:
         cache_key, text = known
         values = [(type(b.type).__name__, b.effective_value) for b in cache_key.bindparams]
         key = text + repr(values)
@@ -428,22 +559,43 @@ def count(
             return found[1]
     if not compute:
         return None
-    if _reads_whole_index(conn, table, stmt, known[1] if known else None, stamp[2]):
-        live = table.c.trashed_at.is_(None)
-        unindexed = UnaryExpression(table.c.trashed_at, operator=custom_op("+")).is_(None)
-        where = [unindexed if clause.compare(live) else clause for clause in where]
-        stmt = select(func.count()).select_from(table).where(*where)
-    n = int(conn.execute(stmt).scalar_one())
-    if key is not None:
-        kept[key] = (stamp, n)
+    answer = make(stamp)
+    # on PostgreSQL each statement sees the latest commits: keep it only if none came meanwhile
+    if key is not None and stamp is not None:
+        if conn.dialect.name != "sqlite" and _stamp(conn) != stamp:
+            return answer
+        kept[key] = (stamp, answer)
         kept.move_to_end(key)
         while len(kept) > _COUNTS_KEPT:
             kept.popitem(last=False)
-    return n
+    return answer
+
+
+def count(
+    conn: Connection, table: Table, where: Sequence[ColumnElement[bool]], *, compute: bool = True
+) -> int | None:
+    """The number of rows of `table` that match `where`, kept until the database changes (see
+    `remembered`); with `compute=False`, only a kept count is returned (else None)."""
+    stmt = select(func.count()).select_from(table).where(*where)
+
+    def make(stamp: tuple[Any, ...] | None) -> int:
+        query = stmt
+        if conn.dialect.name == "sqlite":
+            known = _sql_text(conn, stmt)
+            schema = stamp[2] if stamp else None
+            if _reads_whole_index(conn, table, stmt, known[1] if known else None, schema):
+                live = table.c.trashed_at.is_(None)
+                unindexed = UnaryExpression(table.c.trashed_at, operator=custom_op("+")).is_(None)
+                plain = [unindexed if clause.compare(live) else clause for clause in where]
+                query = select(func.count()).select_from(table).where(*plain)
+        return int(conn.execute(query).scalar_one())
+
+    n = remembered(conn, stmt, make, compute=compute)
+    return None if n is None else int(n)
 
 
 def _reads_whole_index(
-    conn: Connection, table: Table, stmt: Select[Any], text: str | None, schema: int
+    conn: Connection, table: Table, stmt: Select[Any], text: str | None, schema: int | None
 ) -> bool:
     """Whether SQLite would count by reading a whole index and, for each entry, its row.
 
@@ -454,7 +606,7 @@ def _reads_whole_index(
     made with `+trashed_at IS NULL`, SQLite's way of keeping a condition from an index, so
     the table is read in its own order. The answer is kept per statement and schema version."""
     plans: dict[tuple[str, int], bool] = conn.info.setdefault("tessera.whole_index", {})
-    key = (text, schema) if text is not None else None
+    key = (text, schema) if text is not None and schema is not None else None
     if key is None or key not in plans:
         try:
             compiled = stmt.compile(
@@ -568,15 +720,17 @@ def group_summaries(
 _SYSTEM = ("id", "created_at", "updated_at", "created_by", "updated_by", "version")
 
 
-def _reader(fields: Sequence[FieldDef]) -> Callable[[Any], Record]:
-    """Turns a page row (the system columns, then one column per field, in `page_statement`'s
-    order) into a Record. What is the same for every row is worked out once: the field ids and
-    names, each value's place in the row, and which types convert what the column type returned
-    (most take it as it is)."""
+def _reader(
+    fields: Sequence[FieldDef], raw_json: frozenset[str] = frozenset()
+) -> Callable[[Sequence[Any]], list[Record]]:
+    """Turns the rows of a page (the system columns, then one column per field, in
+    `page_statement`'s order) into Records. What is the same for every row is worked out once:
+    the field ids and names, each value's place in the row, and which types convert what the
+    column type returned (most take it as it is). Values are converted a column at a time; the
+    columns in `raw_json` come as JSON text, and are decoded in one call per column."""
     ids: list[int] = []
     names: list[str] = []
-    places: list[int] = []
-    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    plan: list[tuple[int, bool, Callable[[Sequence[Any]], list[Any]] | None]] = []
     place = {name: i for i, name in enumerate(_SYSTEM)}
     for f in fields:
         column = f.column
@@ -584,27 +738,44 @@ def _reader(fields: Sequence[FieldDef]) -> Callable[[Any], Record]:
             place[column] = len(place)
         ids.append(f.id)
         names.append(f.name)
-        places.append(place[column])
-        if type(f.type).from_db is not FieldType.from_db:
-            converters.append((len(places) - 1, f.type.from_db))
-    # itemgetter of several places returns a tuple; of one (or none), not
-    pick: Callable[[Any], Any] = (
-        itemgetter(*places) if len(places) > 1 else (lambda row: [row[i] for i in places])
-    )
+        converts = type(f.type).from_db is not FieldType.from_db
+        plan.append((place[column], column in raw_json, f.type.from_db_many if converts else None))
 
-    def read(row: Any) -> Record:
-        values = list(pick(row))
-        for i, convert in converters:
-            values[i] = convert(values[i])
-        return Record(
-            id=row[0],
-            fields=dict(zip(names, values, strict=True)),
-            created_at=row[1],
-            updated_at=row[2],
-            created_by=row[3],
-            updated_by=row[4],
-            version=row[5],
-            by_id=dict(zip(ids, values, strict=True)),
-        )
+    def read(rows: Sequence[Any]) -> list[Record]:
+        if not rows:
+            return []
+        columns = list(zip(*rows, strict=True))
+        values: list[Sequence[Any]] = []
+        for i, is_json, from_db in plan:
+            column = _json_column(columns[i]) if is_json else columns[i]
+            values.append(column if from_db is None else from_db(column))
+        per_row = zip(*values, strict=True) if values else repeat((), len(rows))
+        return [
+            make_record(
+                rid,
+                dict(zip(names, row, strict=True)),
+                created_at,
+                updated_at,
+                created_by,
+                updated_by,
+                version,
+                dict(zip(ids, row, strict=True)),
+            )
+            for (rid, created_at, updated_at, created_by, updated_by, version), row in zip(
+                zip(*columns[: len(_SYSTEM)], strict=True), per_row, strict=True
+            )
+        ]
 
     return read
+
+
+def _json_column(texts: Sequence[str | None]) -> list[Any]:
+    """The values of a column of JSON texts (written by the engine, one JSON value each), decoded
+    as one JSON array: one call instead of one per value."""
+    try:
+        values = orjson.loads("[" + ",".join("null" if t is None else t for t in texts) + "]")
+    except (TypeError, orjson.JSONDecodeError):  # TypeError: a number, not JSON text
+        values = None
+    if not isinstance(values, list) or len(values) != len(texts):
+        return [json_loads(t) if isinstance(t, str) else t for t in texts]
+    return values

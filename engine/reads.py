@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from . import permissions
 from .errors import NotFound
 from .model import TableSchema
 from .record import Record
@@ -39,8 +40,9 @@ def read(
     """The records with `ids`, in the order asked; NotFound if any is missing."""
     table = schema.sql
     found: dict[int, Record] = {}
+    limits = permissions.row_clauses(conn, schema)  # a record outside the user's rows: not found
     for k in range(0, len(ids), 1000):
-        q = select(table).where(table.c.id.in_(list(ids[k : k + 1000])))
+        q = select(table).where(table.c.id.in_(list(ids[k : k + 1000])), *limits)
         if not include_trashed:
             q = q.where(table.c.trashed_at.is_(None))
         for row in conn.execute(q):
@@ -67,6 +69,7 @@ def page(
     q = (
         select(table)
         .where(table.c.trashed_at.is_not(None) if trashed else table.c.trashed_at.is_(None))
+        .where(*permissions.row_clauses(conn, schema))
         .order_by(table.c.position, table.c.id)
         .limit(limit)
         .offset(offset)
@@ -77,4 +80,7 @@ def page(
 def count(conn: Connection, schema: TableSchema, *, trashed: bool = False) -> int:
     table = schema.sql
     where = table.c.trashed_at.is_not(None) if trashed else table.c.trashed_at.is_(None)
-    return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+    limits = permissions.row_clauses(conn, schema)
+    return int(
+        conn.execute(select(func.count()).select_from(table).where(where, *limits)).scalar_one()
+    )

@@ -156,19 +156,17 @@ def attach_link(
 def delete_link(
     conn: Connection, table: TableSchema, f: FieldDef, *, dropping: int | None = None
 ) -> None:
-    """Delete a link field together with its inverse and their junction; refused while a
-    computed field (outside table `dropping`, being dropped) reads either of them."""
+    """Move a link field to the trash together with its inverse (their junction and columns
+    stay until purged); refused while a computed field (outside table `dropping`) reads either."""
+    from .schema_trash import trash_fields
+
     inverse_id = f.type.options.inverse_field_id
     other = load_table(conn, f.type.options.table_id)
     inverse = other.field(inverse_id) if inverse_id is not None else None
     refuse_if_used(conn, table, f, outside=dropping, also=inverse)
     if inverse is not None:
         refuse_if_used(conn, other, inverse, outside=dropping, also=f)
-        storage.drop_column(conn, other.id, inverse)
-        conn.execute(meta.fields.delete().where(meta.fields.c.id == inverse.id))
-    storage.drop_column(conn, table.id, f)
-    conn.execute(meta.fields.delete().where(meta.fields.c.id == f.id))
-    links.drop_junction(conn, f.type.options.junction)
+    trash_fields(conn, [f.id] + ([inverse.id] if inverse is not None else []))
 
 
 def detach_link(

@@ -185,6 +185,11 @@ def used_by(conn: Connection, filter_id: int) -> list[str]:
     for other in list_filters(conn, current.table_id):
         if filter_id in refs(other.filter):
             out.append(f"saved filter {other.name!r}")
+    rp = meta.row_permissions
+    for role, user_id in conn.execute(
+        select(rp.c.role, rp.c.user_id).where(rp.c.filter_id == filter_id)
+    ):
+        out.append(f"row permission of {'user ' + str(user_id) if user_id else role}")
     return out
 
 

@@ -92,9 +92,12 @@ def rename_base(conn: Connection, base_id: int, name: str) -> None:
 
 
 def delete_base(conn: Connection, base_id: int) -> None:
+    """Delete a base for good, with its tables (those in the trash too)."""
+    from .schema_trash import purge_table
+
     t = meta.tables
     for (table_id,) in conn.execute(select(t.c.id).where(t.c.base_id == base_id)).all():
-        delete_table(conn, table_id)
+        purge_table(conn, table_id)
     conn.execute(meta.bases.delete().where(meta.bases.c.id == base_id))
 
 
@@ -176,20 +179,11 @@ def rename_table(conn: Connection, table_id: int, name: str) -> None:
 
 
 def delete_table(conn: Connection, table_id: int) -> None:
-    """Drop a table; its link fields go with their inverses in other tables (refused while a
-    computed field elsewhere reads through them)."""
-    from . import relations
+    """Move a table to the trash (`engine.schema_trash`); the inverses of its links in other
+    tables go with it (refused while a computed field elsewhere reads through them)."""
+    from .schema_trash import trash_table
 
-    schema = load_table(conn, table_id)
-    done: set[int | None] = set()
-    for f in relations.link_fields(schema):
-        if f.id not in done:  # a link to this table itself goes with its inverse
-            done.update((f.id, f.type.options.inverse_field_id))
-            relations.delete_link(conn, schema, f, dropping=table_id)
-    storage.drop_table(conn, table_id)
-    conn.execute(meta.views.delete().where(meta.views.c.table_id == table_id))
-    conn.execute(meta.fields.delete().where(meta.fields.c.table_id == table_id))
-    conn.execute(meta.tables.delete().where(meta.tables.c.id == table_id))
+    trash_table(conn, table_id)
 
 
 def move_table(conn: Connection, table_id: int, position: float) -> None:
@@ -287,8 +281,9 @@ def delete_field(conn: Connection, table_id: int, field_ref: str | int) -> None:
         relations.delete_link(conn, schema, fdef)
         return
     relations.refuse_if_used(conn, schema, fdef)
-    storage.drop_column(conn, table_id, fdef)
-    conn.execute(meta.fields.delete().where(meta.fields.c.id == fdef.id))
+    from .schema_trash import trash_fields
+
+    trash_fields(conn, [fdef.id])  # to the trash: the column and its values stay until purged
 
 
 def set_primary(conn: Connection, table_id: int, field_ref: str | int) -> None:

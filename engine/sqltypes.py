@@ -88,6 +88,21 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         assert isinstance(value, dt.datetime)
         return to_utc(value)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, `process_result_value` as one plain function (a page reads hundreds of
+        date-times; the decorator's layers of calls around it cost more than the parsing)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = dt.datetime.fromisoformat
+        slow = self.process_result_value
+
+        def process(value: Any) -> dt.datetime | None:
+            if value.__class__ is str:
+                return parse(value + "+00:00")
+            return None if value is None else slow(value, dialect)
+
+        return process
+
 
 class ISODate(TypeDecorator[dt.date]):
     """A calendar date without time; ISO text on SQLite, DATE on PostgreSQL."""
@@ -124,6 +139,20 @@ class ISODate(TypeDecorator[dt.date]):
             return dt.date.fromisoformat(value)
         assert isinstance(value, dt.date)
         return value
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, `process_result_value` as one plain function (see UTCDateTime's)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = dt.date.fromisoformat
+        slow = self.process_result_value
+
+        def process(value: Any) -> dt.date | None:
+            if value.__class__ is str:
+                return parse(value)
+            return None if value is None else slow(value, dialect)
+
+        return process
 
 
 def json_type() -> TypeEngine[Any]:

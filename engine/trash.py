@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import relations
+from . import history, permissions, relations
 from .batch import WriteContext, raise_problems, require_live
 from .computed import ROWS, Changes
 from .errors import NotFound
@@ -21,6 +21,7 @@ CHUNK = 1000
 def trash(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
     """Move records to the trash; they keep their values and links and can be restored. The
     sub-table rows of a parent go with it, at the same instant."""
+    schema = permissions.editable(ctx.conn, schema, ids, delete=True)
     require_live(ctx.conn, schema, ids)
     changes = Changes()
     _trash(ctx, schema, ids, changes)
@@ -40,6 +41,7 @@ def _trash(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes: 
                 version=table.c.version + 1,
             )
         )
+    history.trashed(ctx, schema, ids)
     changes.add(schema.id, ROWS, ids)
     for child_table, kids in relations.children_of(ctx.conn, schema, ids):
         child = load_table(ctx.conn, child_table)
@@ -60,6 +62,7 @@ def _live(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> list[in
 def restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
     """Bring records back from the trash, with the sub-table rows that were trashed with them.
     A unique value taken meanwhile is a ValidationError."""
+    schema = permissions.editable(ctx.conn, schema, ids, delete=True)
     changes = Changes()
     _restore(ctx, schema, ids, changes)
     relations.after_write(ctx.conn, schema.base_id, changes)
@@ -107,6 +110,7 @@ def _restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes
         columns = {f: [r.by_id.get(f.id) for r in rows] for f in unique}
         raise_problems(unique_problems(ctx.conn, schema, columns, range(len(rows)), ids))
         raise
+    history.restored(ctx, schema, when)
     changes.add(schema.id, ROWS, ids)
     for child_table, kids in relations.children_of(ctx.conn, schema, ids):
         child = load_table(ctx.conn, child_table)
@@ -123,6 +127,7 @@ def _restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes
 
 def purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
     """Delete records for good, from the trash or not; NotFound if any does not exist."""
+    schema = permissions.editable(ctx.conn, schema, ids, delete=True)
     table = schema.sql
     found: set[int] = set()
     for k in range(0, len(ids), CHUNK):
@@ -146,6 +151,7 @@ def _purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes: 
     """Delete records and their links for good; the sub-table rows of a parent go with it."""
     table = schema.sql
     kids = relations.children_of(ctx.conn, schema, ids)
+    history.purging(ctx, schema, ids)
     relations.unlink_all(ctx.conn, schema, ids, changes)
     for k in range(0, len(ids), CHUNK):
         ctx.conn.execute(delete(table).where(table.c.id.in_(list(ids[k : k + CHUNK]))))

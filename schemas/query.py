@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 FieldRef = int | str
 
@@ -103,3 +103,15 @@ class QuerySpec(BaseModel):
     fields: list[FieldRef] | None = None  # None: every field
     count: bool = True  # also return the number of matching records
     aggregates: list[Aggregate] = Field(default_factory=list)
+    # A saved view's own filter when it runs for a user with hidden fields: it may name them
+    # (the view's author chose it), while the user's own `filter` may not. Never set from input.
+    _view_filter: FilterGroup | None = PrivateAttr(default=None)
+
+    @property
+    def view_filter(self) -> FilterGroup | None:
+        return self._view_filter
+
+    def with_view_filter(self, group: FilterGroup | None) -> QuerySpec:
+        copy = self.model_copy()
+        copy._view_filter = group
+        return copy

@@ -15,17 +15,14 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 import engine
-from engine import meta
+from engine import meta, permissions
 from engine.dates import Clock
-from engine.model import load_table
 from engine.operators import value_kind
 from engine.query import QueryContext, QueryResult, run
 from schemas.query import Condition, FilterGroup, Page, QuerySpec
 from views import calendar, kanban, store
 from views.api import Views
 from views.model import View, ViewQuery
-
-DEFAULT_USER_EMAIL = "owner@tessera.local"
 
 
 @dataclass(frozen=True)
@@ -38,17 +35,6 @@ class User:
 
 
 # --- users --------------------------------------------------------------------------------------
-def default_user(db: engine.Database) -> int:
-    """The user the interface acts as until sign-in exists: the first administrator, else the
-    first user, else a new 'Owner' user made once."""
-    u = meta.users
-    with db.read() as conn:
-        found = conn.execute(select(u.c.id).order_by(u.c.is_admin.desc(), u.c.id).limit(1)).scalar()
-    if found is not None:
-        return int(found)
-    return db.create_user(DEFAULT_USER_EMAIL, "Owner", admin=True)
-
-
 def users(db: engine.Database) -> list[User]:
     u = meta.users
     with db.read() as conn:
@@ -61,11 +47,18 @@ def users(db: engine.Database) -> list[User]:
 
 
 def user_timezone(conn: Connection, user_id: int | None) -> str:
+    return user_settings(conn, user_id)[1]
+
+
+def user_settings(conn: Connection, user_id: int | None) -> tuple[str, str]:
+    """The user's chosen language ('' if none) and time zone."""
     if user_id is None:
-        return "UTC"
+        return "", "UTC"
     u = meta.users
-    zone = conn.execute(select(u.c.timezone).where(u.c.id == user_id)).scalar()
-    return str(zone or "UTC")
+    row = conn.execute(select(u.c.locale, u.c.timezone).where(u.c.id == user_id)).first()
+    if row is None:
+        return "", "UTC"
+    return str(row.locale or ""), str(row.timezone or "UTC")
 
 
 # --- table order ----------------------------------------------------------------------------------
@@ -112,13 +105,13 @@ class Reader:
         """A page of the view's rows; `also` names fields to read even when hidden (the
         fields a grid groups by, whose values its group headers show)."""
         with self.db.read() as conn:
-            schema = load_table(conn, self.table.id)
+            schema = permissions.schema_for(conn, self.table.id, self.db.user)
             shown = store.visible_field_ids(self.view, schema)
             extra = [fid for fid in also or [] if fid not in shown]
         if self.draft is None and not extra:
             return self.views.rows(self.view.id, page=page, search=search)
         with self.db.read() as conn:
-            schema = load_table(conn, self.table.id)
+            schema = permissions.schema_for(conn, self.table.id, self.db.user)
             spec = store.query_spec(
                 with_draft(self.view, self.draft), schema, page=page, search=search
             )
@@ -132,7 +125,7 @@ class Reader:
         with self.db.read() as conn:
             return kanban.stacks(
                 conn,
-                load_table(conn, self.table.id),
+                permissions.schema_for(conn, self.table.id, self.db.user),
                 with_draft(self.view, self.draft),
                 _context(conn, self.db),
                 search=search,
@@ -146,7 +139,7 @@ class Reader:
         with self.db.read() as conn:
             return kanban.cards(
                 conn,
-                load_table(conn, self.table.id),
+                permissions.schema_for(conn, self.table.id, self.db.user),
                 with_draft(self.view, self.draft),
                 stack,
                 _context(conn, self.db),
@@ -162,7 +155,7 @@ class Reader:
         with self.db.read() as conn:
             return calendar.entries(
                 conn,
-                load_table(conn, self.table.id),
+                permissions.schema_for(conn, self.table.id, self.db.user),
                 with_draft(self.view, self.draft),
                 day,
                 _context(conn, self.db),
@@ -176,7 +169,7 @@ def search_records(table: engine.Table, text: str, *, limit: int = 20) -> list[t
     """A page of (id, primary value) of `table` whose primary field contains `text` (all when
     `text` is empty), in the table's order: ids and titles only, never whole records."""
     with table.db.read() as conn:
-        schema = load_table(conn, table.id)
+        schema = permissions.schema_for(conn, table.id, table.db.user)
         primary = schema.primary
         fields: list[int | str] = [primary.id] if primary is not None else []
         spec = QuerySpec(
@@ -197,7 +190,7 @@ def ids_by_title(table: engine.Table, titles: list[str]) -> dict[str, int]:
     if not wanted:
         return {}
     with table.db.read() as conn:
-        schema = load_table(conn, table.id)
+        schema = permissions.schema_for(conn, table.id, table.db.user)
         primary = schema.primary
         if primary is None or value_kind(primary.type) != "text":
             return {}

@@ -15,19 +15,26 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import engine
 
-from . import adapters, cells
+from . import api, auth, cells
 from .context import context
 from .routes import (
+    account,
     bases,
     calendar,
     fields,
     files,
     forms,
     grid,
+    history,
+    imports,
     kanban,
+    members,
     panel,
     paste,
+    permissions,
     records,
+    shares,
+    signin,
     toolbar,
     views,
 )
@@ -49,7 +56,12 @@ class RequireHtmx:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            if not _same_site(headers):
+            path = scope["path"]
+            if not (
+                _same_site(headers)
+                or auth.plain_form_same_site(path, headers)
+                or auth.api_with_token(path, headers)
+            ):
                 response = Response("Forbidden: cross-site request", 403)
                 await response(scope, receive, send)
                 return
@@ -99,6 +111,10 @@ async def error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, engine.NotFound)
         else 403
         if isinstance(exc, engine.Forbidden)
+        else 401
+        if isinstance(exc, engine.Unauthorized)
+        else 429
+        if isinstance(exc, engine.RateLimited)
         else 400
     )
     message = ctx.tr.message(exc)
@@ -115,7 +131,10 @@ async def error(request: Request, exc: Exception) -> Response:
     return ctx.render("error.html", status=status, message=message)
 
 
-def create_app(db: engine.Database) -> Starlette:
+def create_app(db: engine.Database, *, secret: str | None = None) -> Starlette:
+    """The web application over `db`; `secret` signs cookies (default: `auth.load_secret`)."""
+    keys = auth.Keys(secret or auth.load_secret(db))
+
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
@@ -136,11 +155,20 @@ def create_app(db: engine.Database) -> Starlette:
         kanban,
         calendar,
         forms,
+        signin,
+        account,
+        members,
+        permissions,
+        shares,
+        imports,
+        history,
     ):
         routes.extend(module.routes)
+    routes.extend(api.routes())
     app = Starlette(routes=routes, exception_handlers={engine.TesseraError: error})
+    app.add_middleware(auth.Authenticate, db=db, keys=keys)
     app.add_middleware(RequireHtmx)
     app.state.db = db
     app.state.env = make_env()
-    app.state.user_id = adapters.default_user(db)
+    app.state.keys = keys
     return app

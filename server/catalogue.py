@@ -306,3 +306,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "form_thanks": ("Thank you! Your answer was saved.", "提交成功，谢谢！"),
     "submit_another": ("Submit another", "再填一份"),
 }
+
+from .catalogue_people import PEOPLE  # noqa: E402  (signing in, tokens, members, permissions)
+
+CATALOGUE.update(PEOPLE)
+from .catalogue_share import SHARE  # noqa: E402  (share links)
+
+CATALOGUE.update(SHARE)
+from .catalogue_import import IMPORT  # noqa: E402  (the import wizard)
+
+CATALOGUE.update(IMPORT)
+from .catalogue_history import HISTORY  # noqa: E402  (history, undo, trash, audit log)
+
+CATALOGUE.update(HISTORY)

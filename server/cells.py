@@ -70,7 +70,7 @@ def kind(f: FieldDef) -> str:
 
 
 def editable(f: FieldDef) -> bool:
-    return not f.type.read_only and f.type.stored
+    return not f.type.read_only and f.type.stored and not f.locked
 
 
 def editor_kind(f: FieldDef) -> str | None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 import engine
 
-from . import preset_cli
+from . import backup_cli, import_cli, preset_cli, user_cli
 
 DEFAULT_DB = "sqlite:///tessera.db"
 
@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("base", nargs="?", help="only the base of this name")
     s.set_defaults(func=cmd_schema)
     preset_cli.register(sub)
+    user_cli.register(sub)
+    import_cli.register(sub)
+    backup_cli.register(sub)
     return p
 
 

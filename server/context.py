@@ -1,7 +1,8 @@
 """The one place that says who acts, on which database, in which language, for each request.
 
-Until sign-in exists (a later issue) every request acts as the default user; the permission
-layer will wrap what `RequestContext` hands out (the database, tables, views) in the same place.
+The user is the one `server.auth.Authenticate` found for the request (signed in through the
+session cookie or an access token); `ctx.db` acts as them, so the engine's permission layer
+limits everything the routes read and write.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 import engine
+from engine import users as engine_users
 from views.api import Views
 
 from . import adapters
+from .auth import auth_of
 from .i18n import COOKIE, Translator, negotiate
 
 
@@ -30,6 +33,21 @@ class RequestContext:
     @property
     def user_id(self) -> int | None:
         return self.db.user
+
+    @property
+    def csrf(self) -> str | None:
+        """The session's CSRF token, which every state-changing request must carry."""
+        return auth_of(self.request).csrf
+
+    @property
+    def me(self) -> engine_users.User | None:
+        """The signed-in user (None on public pages)."""
+        if self.user_id is None:
+            return None
+        if "me" not in self.request.scope:
+            self.request.scope["me"] = self.db.get_user(self.user_id)
+        found: engine_users.User = self.request.scope["me"]
+        return found
 
     @property
     def htmx(self) -> bool:
@@ -69,8 +87,10 @@ class RequestContext:
 def context(request: Request) -> RequestContext:
     state = request.app.state
     db: engine.Database = state.db
-    lang = negotiate(request.cookies.get(COOKIE), request.headers.get("accept-language"))
-    acting = db.acting_as(state.user_id)
+    user_id = auth_of(request).user_id  # who signed in (server.auth)
+    acting = db.acting_as(user_id)
     with acting.read() as conn:
-        zone = adapters.user_timezone(conn, state.user_id)
+        chosen, zone = adapters.user_settings(conn, user_id)
+    # this device's choice, else the signed-in user's, else the browser's
+    lang = negotiate(request.cookies.get(COOKIE) or chosen, request.headers.get("accept-language"))
     return RequestContext(request, acting, Translator(lang, zone), state.env)

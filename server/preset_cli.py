@@ -131,7 +131,7 @@ def _sign_ins(db: engine.Database, preset: Preset) -> None:
             rows.append((role.name, role.demo_user.name, role.demo_user.email))
     if not rows:
         return
-    print("Demo users / 演示账号 (no passwords: sign-in comes with users and permissions):")
+    print("Demo users / 演示账号 (to sign in as one: tessera user password --email EMAIL):")
     for role_name, name, email in rows:
         print(f"  {role_name:<8} {name:<16} {email}")
 

@@ -43,3 +43,21 @@ def test_insert_benchmark() -> None:
     assert result["engine_rows_stored"] == 2000
     assert result["baseline_rows_stored"] == 2000
     assert result["same_stored_values"] is True
+
+
+def test_import_xlsx_benchmark() -> None:
+    result = run_benchmark("import_xlsx.py", "--rows", "300")
+    for key in ("ratio", "import_rows_per_s", "bare_rows_per_s", "import_peak_mb", "bare_peak_mb"):
+        value = result[key]
+        assert isinstance(value, int | float) and value > 0, key
+    assert result["rows_imported"] == 300 and result["doubled_rows"] == 600
+    assert result["columns"] == 20
+    assert result["field_types"][:4] == ["text", "text", "phone", "currency"]
+
+
+def test_api_benchmark() -> None:
+    result = run_benchmark("api.py", "--rows", "3000", "--requests", "5")
+    for key in ("ratio", "v0_ratio", "engine_per_s", "api_per_s", "v0_per_s", "api_median_ms"):
+        value = result[key]
+        assert isinstance(value, int | float) and value > 0, key
+    assert result["rows"] == 3000 and result["same_page_size"] is True

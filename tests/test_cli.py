@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 import engine
 from server.app import create_app
 from server.cli import main
+from tests.ui_helpers import sign_in
 
 
 @pytest.fixture
@@ -127,6 +128,7 @@ class Outline(HTMLParser):
 
 def test_home_page_lists_bases_and_tables(crm):
     with TestClient(create_app(crm)) as client:
+        sign_in(client, crm)
         page = client.get("/", headers={"Accept-Language": "zh-CN"})
         assert client.get("/healthz").json() == {"status": "ok"}
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -145,5 +147,6 @@ def test_home_page_lists_bases_and_tables(crm):
 
 def test_home_page_of_an_empty_database(db):
     with TestClient(create_app(db)) as client:
+        sign_in(client, db)
         page = client.get("/", headers={"Accept-Language": "zh-CN"})
     assert page.status_code == 200 and "还没有数据库" in page.text

@@ -178,6 +178,32 @@ def test_lookup_of_a_link_gives_titles_and_lookups_of_lookups(base: engine.Base)
     assert regions.get(s.id)["单号们"] == ["Z", "Y", "X0"]
 
 
+def test_a_linked_record_without_a_title_is_left_out_of_lookups(base: engine.Base) -> None:
+    """As every empty value is: a lookup of a link to a record with an empty primary field
+    lists the other titles only, and an array join or count of filled values skips it."""
+    cust = base.create_table("客户", [{"name": "姓名", "type": "text"}])
+    orders = base.create_table("订单", [{"name": "单号", "type": "text"}])
+    orders.add_field("客户", "link", options={"table": "客户", "inverse_name": "订单"})
+    items = base.create_table("明细", [{"name": "商品", "type": "text"}])
+    items.add_field("订单", "link", options={"table": "订单", "multiple": False})
+    items.add_field("客户", "lookup", options={"link_field": "订单", "target_field": "客户"})
+    orders.add_field(
+        "客户名",
+        "rollup",
+        options={"link_field": "客户", "target_field": "姓名", "fn": "array_join"},
+    )
+    a, nameless = cust.create({"姓名": "张三"}), cust.create({})
+    o = orders.create({"单号": "X", "客户": [nameless.id, a.id]})
+    it = items.create({"商品": "笔", "订单": [o.id]})
+    assert [v["title"] for v in orders.get(o.id)["客户"]] == [None, "张三"]  # the link shows it
+    assert items.get(it.id)["客户"] == ["张三"]
+    assert orders.get(o.id)["客户名"] == "张三"
+    cust.update(a.id, {"姓名": None})
+    assert items.get(it.id)["客户"] == [] and orders.get(o.id)["客户名"] is None
+    cust.update(nameless.id, {"姓名": "李四"})
+    assert items.get(it.id)["客户"] == ["李四"] and orders.get(o.id)["客户名"] == "李四"
+
+
 def test_counts_and_conditions(linked: Any) -> None:
     cust, orders, a, nobody = linked
     cust.add_field("订单数", "count", options={"link_field": "订单"})

@@ -454,3 +454,37 @@ def test_log_an_interaction_form(crm: Crm) -> None:
     assert made["客户"][0]["id"] == customer
     with pytest.raises(engine.ValidationError):
         views.submit("登记互动", {"主题": "没有客户"})
+
+
+def test_the_roles_of_the_preset_are_enforced(crm: Crm) -> None:
+    """销售 sees and changes only their own customers; 客服 reads every customer and may change
+    only 备注; neither may change the schema."""
+    sales, service = crm.result.users["销售"], crm.result.users["客服"]
+    mine = sorted(c for c, r in crm.customers.items() if r["负责人"] == sales)
+    theirs = next(c for c, r in crm.customers.items() if r["负责人"] != sales)
+    as_sales = crm.table("客户", sales)
+    assert as_sales.count() >= len(mine) > 0 and as_sales.count() < crm.table("客户").count()
+    with pytest.raises(engine.NotFound):
+        as_sales.get(theirs)
+    with pytest.raises(engine.ValidationError) as e:
+        as_sales.update(mine[0], {"负责人": None})  # the owner field is read-only for sales
+    assert e.value.problems[0].code == "read_only"
+    as_sales.update(mine[0], {"备注": "回访过"})
+    with pytest.raises(engine.Forbidden):
+        as_sales.add_field("私人备注", "text")
+    as_service = crm.table("客户", service)
+    assert as_service.count() == crm.table("客户").count()
+    as_service.update(theirs, {"备注": "已联系"})
+    with pytest.raises(engine.ValidationError):
+        as_service.update(theirs, {"姓名": "改名"})
+    with pytest.raises(engine.Forbidden):
+        as_service.delete(theirs)
+    # the sales rep's tasks are their own; orders are read-only to them
+    tasks = crm.table("任务", sales)
+    assert all(r["负责人"] == sales for r in tasks.all(limit=10_000))
+    order = next(iter(crm.orders))
+    with pytest.raises(engine.TesseraError):
+        crm.table("订单", sales).update(order, {"备注": "x"})
+    # restore what this test changed, for the tests after it
+    crm.table("客户").update(mine[0], {"备注": crm.customers[mine[0]]["备注"]})
+    crm.table("客户").update(theirs, {"备注": crm.customers[theirs]["备注"]})

@@ -136,7 +136,7 @@ def refusal(table: engine.Table, values: dict[str, Any]) -> list[str]:
 
 
 def test_user(db: engine.Database, build_table: Any) -> None:
-    ann, bob = db.create_user("ann@example.com"), db.create_user("bob@example.com")
+    ann, bob = db.create_user("ann@example.com", admin=True), db.create_user("bob@example.com", admin=True)
     t = build_table(
         [
             {"name": "Owner", "type": "user"},

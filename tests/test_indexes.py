@@ -11,7 +11,8 @@ from sqlalchemy import Connection, inspect
 
 import engine
 from engine.model import load_table
-from engine.query import Compiler, QueryContext, page_statement, visible_fields
+from engine.query import Compiler, QueryContext, page_statement, run, visible_fields
+from schemas.query import Page
 from views import store
 from views.api import Views
 
@@ -53,8 +54,8 @@ def test_a_sorted_view_indexes_its_sort_column(db: engine.Database, items: engin
     where = ix["dialect_options"][f"{db.engine.dialect.name}_where"]
     assert "trashed_at IS NULL" in str(where)  # partial: live records only
     if db.engine.dialect.name == "postgresql":  # the order the compiler asks for ascending
-        price = f"fld_{items.field('Price').id}"
-        assert ix["column_sorting"] == {price: ("nulls_first",), "id": ("nulls_first",)}
+        price = f"fld_{items.field('Price').id}"  # id is NOT NULL: ordered plainly
+        assert ix["column_sorting"] == {price: ("nulls_first",)}
     Views(items).create("Again", query={"sorts": [{"field": "Price"}]})  # made once
 
 
@@ -143,11 +144,44 @@ def test_the_page_query_uses_the_index(
                 assert "TEMP B-TREE" not in plan, plan  # read in index order, no sort step
         else:  # a small table is cheaper to scan: ask whether the index can serve at all
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            conn.exec_driver_sql("SET LOCAL enable_sort = off")
+            if "sorts" in query:  # (else the position index, read in page order, would do)
+                conn.exec_driver_sql("SET LOCAL enable_sort = off")
             plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
             assert name in plan, plan
             if "sorts" in query:
                 assert "Sort" not in plan.replace("Sort Key", ""), plan
+
+
+@pytest.mark.parametrize("after", [False, True])
+def test_the_default_order_reads_the_position_index(
+    db: engine.Database, items: engine.Table, after: bool
+) -> None:
+    """Pages in row order (first, and by keyset token) read the (position, id) index in order,
+    with no sort step: position and id are NOT NULL, so no NULLS FIRST on PostgreSQL."""
+    view = Views(items).create("All")
+    with db.read() as conn:
+        schema = load_table(conn, items.id)
+        spec = store.query_spec(view, schema, page=Page(size=10), count=False)
+        if after:
+            token = run(conn, schema, spec).next
+            spec = spec.model_copy(update={"page": Page(size=10, after=token)})
+        stmt, _ = page_statement(
+            Compiler(conn, schema, QueryContext()), spec, visible_fields(schema, spec.fields)
+        )
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        assert "NULLS" not in sql
+        name = f"ix_tbl_{items.id}_position"
+        if db.engine.dialect.name == "sqlite":
+            plan = " ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert name in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_sort = off")
+            plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+            assert name in plan and "Sort" not in plan, plan
+        assert [r.id for r in run(conn, schema, spec).records] == [
+            r.id for r in items.all()[10 if after else 0 :][:10]
+        ]
 
 
 def test_a_field_with_a_view_index_can_be_deleted_or_converted(items: engine.Table) -> None:

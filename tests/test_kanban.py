@@ -92,9 +92,9 @@ def test_counts_follow_the_view_filter_and_search(tasks: engine.Table) -> None:
 
 
 def test_user_stacks(db: engine.Database, tasks: engine.Table) -> None:
-    alice = db.create_user("alice@example.com", "Alice")
-    bob = db.create_user("bob@example.com", "Bob")
-    carol = db.create_user("carol@example.com", "Carol")
+    alice = db.create_user("alice@example.com", "Alice", admin=True)
+    bob = db.create_user("bob@example.com", "Bob", admin=True)
+    carol = db.create_user("carol@example.com", "Carol", admin=True)
     rec = ids(tasks)
     tasks.update_many([(rec["a"], {"Owner": bob}), (rec["b"], {"Owner": alice})])
     tasks.update(rec["c"], {"Owner": bob})

@@ -173,3 +173,101 @@ def test_changing_to_or_from_a_computed_type_is_refused(crm: Any, kind: str) -> 
     with pytest.raises(SchemaError):
         cust.change_type("算", "text")
     assert cust.field("算").type_name == kind
+
+
+@pytest.mark.parametrize("multiple", [True, False])
+def test_the_preview_says_what_the_change_does(crm: Any, multiple: bool) -> None:
+    _cust, orders = crm
+    options = {"table": "客户", "multiple": multiple}
+    p = orders.preview_type_change("客户名", "link", options)
+    expected = (5, 3, 2) if multiple else (5, 2, 3)
+    assert (p.total, p.converted, p.failed) == expected
+    assert orders.field("客户名").type_name == "text"
+    result = orders.change_type("客户名", "link", options)
+    assert (result.total, result.converted, result.failed) == expected
+    assert [f.value for f in result.failures] == [f.value for f in p.failures]
+    assert result.examples == p.examples
+
+
+def test_every_separator_and_a_title_named_twice(base: engine.Base) -> None:
+    tags = base.create_table("标签", [{"name": "名称"}])
+    tags.create_many([{"名称": n} for n in ("红", "绿", "蓝", "黄 色")])
+    items = base.create_table("商品", [{"name": "名"}, {"name": "标签", "type": "long_text"}])
+    items.create_many(
+        [
+            {"名": "a", "标签": "红、绿"},
+            {"名": "b", "标签": "红;蓝；绿"},
+            {"名": "c", "标签": "蓝\n红"},
+            {"名": "d", "标签": "红, 红，红"},  # one link, however often it is named
+            {"名": "e", "标签": "黄 色"},  # a title with a space is one title
+            {"名": "f", "标签": "紫、红"},
+        ]
+    )
+    p = items.preview_type_change("标签", "link", {"table": "标签"})
+    assert (p.total, p.converted, p.failed) == (6, 5, 1)
+    assert "'紫'" in p.failures[0].message_en and "'紫'" in p.failures[0].message_zh
+    result = items.change_type("标签", "link", {"table": "标签"})
+    assert {r["名"]: titles(r["标签"]) for r in items.all()} == {
+        "a": ["红", "绿"],
+        "b": ["红", "蓝", "绿"],
+        "c": ["蓝", "红"],
+        "d": ["红"],
+        "e": ["黄 色"],
+        "f": ["红"],
+    }
+    kept = items.field(result.kept_in_field_id)
+    assert [r[kept.name] for r in items.all()] == [None] * 5 + ["紫、红"]
+
+
+def test_a_text_field_becomes_a_link_to_its_own_table(base: engine.Base) -> None:
+    staff = base.create_table("员工", [{"name": "姓名"}, {"name": "上级"}])
+    staff.create_many(
+        [
+            {"姓名": "王总"},
+            {"姓名": "李经理", "上级": "王总"},
+            {"姓名": "张三", "上级": "李经理"},
+            {"姓名": "赵六", "上级": "不存在"},
+        ]
+    )
+    p = staff.preview_type_change("上级", "link", {"table": "员工", "multiple": False})
+    assert (p.total, p.converted, p.failed) == (3, 2, 1)
+    staff.change_type("上级", "link", {"table": "员工", "multiple": False, "inverse_name": "下属"})
+    rows = {r["姓名"]: r for r in staff.all()}
+    assert titles(rows["张三"]["上级"]) == ["李经理"]
+    assert titles(rows["李经理"]["上级"]) == ["王总"]
+    assert titles(rows["王总"]["下属"]) == ["李经理"]
+    assert rows["赵六"]["上级"] == [] and rows["赵六"]["上级 (original)"] == "不存在"
+    staff.change_type("上级", "text")  # and back: the titles, the inverse gone
+    assert {r["姓名"]: r["上级"] for r in staff.all()} == {
+        "王总": None,
+        "李经理": "王总",
+        "张三": "李经理",
+        "赵六": None,
+    }
+    assert [f.name for f in staff.fields] == ["姓名", "上级", "上级 (original)"]
+
+
+def test_many_values_in_many_chunks(base: engine.Base) -> None:
+    """More values and titles than one chunk (1,000): every one is matched or kept; the preview
+    lists ten failures and counts them all."""
+    n = 2_500
+    cust = base.create_table("客户", [{"name": "姓名"}])
+    cust.insert_many([{"姓名": f"客户{i}"} for i in range(n)])
+    orders = base.create_table("订单", [{"name": "单号"}, {"name": "客户"}])
+    orders.insert_many(
+        [{"单号": str(i), "客户": f"客户{i}" if i % 100 else f"无名{i}"} for i in range(n)]
+    )
+    p = orders.preview_type_change("客户", "link", {"table": "客户"})
+    assert (p.total, p.converted, p.failed) == (n, n - 25, 25)
+    assert len(p.failures) == 10 and len(p.examples) == 10
+    result = orders.change_type("客户", "link", {"table": "客户", "inverse_name": "订单"})
+    assert (result.converted, result.failed) == (n - 25, 25)
+    kept = orders.field(result.kept_in_field_id).name
+    ids = {r["姓名"]: r.id for r in cust.all(limit=n)}
+    for r in orders.all(limit=n):
+        i = int(r["单号"])
+        if i % 100:
+            assert r["客户"] == [{"id": ids[f"客户{i}"], "title": f"客户{i}"}] and r[kept] is None
+        else:
+            assert r["客户"] == [] and r[kept] == f"无名{i}"
+    assert sum(len(r["订单"]) for r in cust.all(limit=n)) == n - 25

@@ -220,9 +220,12 @@ def test_deleting_a_link_field_removes_its_inverse_and_junction(
     t = tags.create({"名称": "t"})
     articles.create({"标题": "X", "标签": [t.id]})
     assert junction in table_names(db)
+    inverse = tags.field("文章").id
     tags.delete_field("文章")  # the inverse side may delete it too
     assert [f.name for f in tags.fields] == ["名称"]
     assert [f.name for f in articles.fields] == ["标题"]
+    assert junction in table_names(db)  # in the trash, restorable
+    tags.purge_field(inverse)
     assert junction not in table_names(db)
     articles.create({"标题": "Y"})  # the tables keep working
 
@@ -247,6 +250,7 @@ def test_deleting_a_table_removes_the_links_into_it(
     cust.delete_field("总消费")
     orders.drop()
     assert [f.name for f in cust.fields] == ["姓名"]
+    base.purge_table(orders.id)  # from the trash
     assert junction not in table_names(db)
     cust.create({"姓名": "A"})
 
@@ -256,6 +260,7 @@ def test_deleting_a_table_removes_the_links_into_it(
     boss = staff.create({"姓名": "老板"})
     staff.create({"姓名": "甲", "上级": [boss.id]})
     staff.drop()
+    base.purge_table(staff.id)
     assert self_junction not in table_names(db)
 
 

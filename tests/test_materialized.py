@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -242,14 +243,97 @@ def check(env: Env) -> None:
         for name, col in after.items()
     }
     assert not {k: v for k, v in wrong.items() if v}, "stored != recomputed (stored, recomputed)"
-    # and a few values against a plain-Python reading of the records
-    live_orders = env.orders.all(limit=1000)
-    for c in env.cust.all(limit=1000):
-        mine = [r for r in live_orders if [x["id"] for x in r["客户"]] == [c.id]]
-        assert c["订单数"] == len(mine)
-        assert c["总消费"] == pytest.approx(sum(r["金额"] or 0 for r in mine))
-        assert c["已付单数"] == sum(r["状态"] == "已付款" for r in mine)
-        assert sorted(x["id"] for x in c["订单"]) == sorted(r.id for r in mine)
+    # and every computed value against a plain-Python computation from the records' own values
+    expected = reference(env)
+    for t in (env.cust, env.orders, env.items):
+        for r in t.all(limit=1000):
+            for name, value in expected[t.name, r.id].items():
+                assert same(r[name], value), (t.name, r.id, name, r[name], value)
+
+
+def same(got: Any, want: Any) -> bool:
+    if isinstance(want, float) and got is not None:
+        return bool(got == pytest.approx(want, abs=1e-6))
+    return bool(got == want)
+
+
+def cents(x: float) -> float:
+    """ROUND(x, 2) as spreadsheets do it: half away from zero, of the number as shown (54.995,
+    stored as 54.99499…, is 55)."""
+    return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def reference(env: Env) -> dict[tuple[str, int], dict[str, Any]]:
+    """What every computed field of every live record should hold, worked out in plain Python
+    from the plain fields and the links (in link order) of the live records: blanks are left
+    out of lists and count as 0 in sums and products; an empty list or join is empty (None)."""
+    cust = {r.id: r for r in env.cust.all(limit=1000)}
+    orders = {r.id: r for r in env.orders.all(limit=1000)}
+    items = {r.id: r for r in env.items.all(limit=1000)}
+
+    def linked(rec: Any, key: str, live: dict[int, Any]) -> list[Any]:
+        return [live[x["id"]] for x in rec[key] if x["id"] in live]
+
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for it in items.values():
+        out[env.items.name, it.id] = {"小计": (it["数量"] or 0) * (it["单价"] or 0)}
+    for o in orders.values():
+        mine = linked(o, "明细", items)
+        assert all([x["id"] for x in it["订单"]] == [o.id] for it in mine)  # both sides agree
+        buyer = linked(o, "客户", cust)
+        out[env.orders.name, o.id] = {
+            "合计": sum(out[env.items.name, it.id]["小计"] for it in mine),
+            "件数": len(mine),
+            "商品们": [it["商品"] for it in mine if it["商品"] is not None],
+            "客户类别": [c["类别"] for c in buyer if c["类别"] is not None],
+        }
+        for it in mine:
+            out[env.items.name, it.id]["客户"] = [c["姓名"] for c in buyer if c["姓名"]]
+    for it in items.values():
+        if not linked(it, "订单", orders):
+            out[env.items.name, it.id]["客户"] = []
+    for c in cust.values():
+        mine = linked(c, "订单", orders)
+        assert all([x["id"] for x in o["客户"]] == [c.id] for o in mine)
+        amounts = [o["金额"] for o in mine if o["金额"] is not None]
+        statuses = [o["状态"] for o in mine if o["状态"] is not None]
+        dates = [o["日期"] for o in mine if o["日期"] is not None]
+        numbers = [o["单号"] for o in mine if o["单号"]]
+        referrer = linked(c, "推荐人", cust)
+        total = sum(amounts)
+        summed = sum(out[env.orders.name, o.id]["合计"] for o in mine)
+        referred = [
+            other for other in cust.values() if [x["id"] for x in other["推荐人"]] == [c.id]
+        ]
+        assert sorted(r.id for r in linked(c, "推荐了", cust)) == sorted(r.id for r in referred)
+        if summed >= 500:
+            level = "VIP"
+        elif c["类别"] == "A" and len(mine) >= 2:
+            level = "忠诚"
+        elif referred:
+            level = "推荐者"
+        else:
+            level = "普通"
+        out[env.cust.name, c.id] = {
+            "总消费": total,
+            "已付": sum(o["金额"] or 0 for o in mine if o["状态"] == "已付款"),
+            "累计": summed,
+            "最近": max(dates, default=None),
+            "最大单": max(amounts, default=None),
+            "均价": sum(amounts) / len(amounts) if amounts else None,
+            "单号们": ", ".join(numbers) or None,
+            "状态们": list(dict.fromkeys(statuses)) or None,
+            "常见": max(statuses, key=statuses.count) if statuses else None,  # the first of ties
+            "不同金额": len(set(amounts)),
+            "订单数": len(mine),
+            "已付单数": sum(o["状态"] == "已付款" for o in mine),
+            "商品们": [p for o in mine for p in out[env.orders.name, o.id]["商品们"]],
+            "推荐数": len(referred),
+            "推荐人类别": [r["类别"] for r in referrer if r["类别"] is not None],
+            "客单价": cents(total / len(mine)) if mine else None,
+            "等级": level,
+        }
+    return out
 
 
 def reset(env: Env, *, seed: bool = True) -> None:

@@ -217,6 +217,18 @@ def test_export_then_apply_recreates_the_schema(db: engine.Database) -> None:
         (f.table, f.name) for f in preset.saved_filters
     ]
 
+    # the roles and their permissions (the admin role is the workspace's, not the base's)
+    def perms(role: Any) -> list[tuple[Any, ...]]:
+        return sorted(
+            (p.table, p.access, sorted(p.fields.items()), p.rows is not None)
+            for p in role.permissions
+            if p.access != "none"
+        )
+
+    assert [(r.name, perms(r)) for r in back.roles] == [
+        (r.name, perms(r)) for r in preset.roles if not r.admin
+    ]
+
 
 def test_export_of_a_hand_made_base(db: engine.Database) -> None:
     """A base made with the API (a self-link, a rollup with a filter, a moved inverse field, a

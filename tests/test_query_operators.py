@@ -20,7 +20,7 @@ USERS = ("me@example.com", "li@example.com", "bob@example.com")
 
 @pytest.fixture
 def users(db: engine.Database) -> list[int]:
-    return [db.create_user(email) for email in USERS]
+    return [db.create_user(email, admin=True) for email in USERS]
 
 
 @pytest.fixture

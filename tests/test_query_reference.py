@@ -66,7 +66,7 @@ class Env:
 
 @pytest.fixture
 def env(db: engine.Database) -> Env:
-    users = [db.create_user(f"u{i}@example.com") for i in range(3)]
+    users = [db.create_user(f"u{i}@example.com", admin=True) for i in range(3)]
     specs = [
         {
             "name": f.name,

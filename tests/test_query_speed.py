@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 import engine
 from engine import query as engine_query
@@ -18,6 +20,8 @@ from engine.indexes import ensure_indexes
 from engine.model import load_table
 from engine.query import QueryResult, run
 from schemas.query import Page, QuerySpec
+from views import kanban, store
+from views.api import Views
 
 FIELDS: list[dict[str, Any]] = [
     {"name": "Name"},
@@ -186,3 +190,98 @@ def test_schemas_of_the_same_columns_share_a_table(table: engine.Table) -> None:
         third = load_table(conn, table.id)
     assert third.sql is not first.sql
     assert third.field("More").column in third.sql.c
+
+
+@contextmanager
+def statements(db: engine.Database) -> Iterator[list[str]]:
+    """The SQL run through `db` meanwhile."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        seen.append(sql)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def counted(seen: list[str]) -> int:
+    return sum(1 for sql in seen if sql.lstrip().lower().startswith("select count(*)"))
+
+
+def test_counts_are_kept_on_both_databases(table: engine.Table) -> None:
+    """Asked again with nothing changed, a count is not made again — on PostgreSQL too — and a
+    commit of another connection (another worker) is seen at once."""
+    db, spec = table.db, status_is("A", search="r")
+    with db.read() as conn:
+        schema = load_table(conn, table.id)
+        with statements(db) as seen:
+            first = run(conn, schema, spec).total
+            assert counted(seen) == 1
+            assert run(conn, schema, spec).total == first and counted(seen) == 1
+    other = db.engine.connect()  # a connection of its own, as another process would have
+    try:
+        column = schema.field("Status").column
+        t = schema.sql
+        with other.begin():
+            other.execute(t.update().where(t.c.id == 2, t.c[column] == "B").values({column: "A"}))
+    finally:
+        other.close()
+    assert first is not None
+    for _ in range(2):
+        with db.read() as conn:
+            assert run(conn, schema, spec).total == first + 1
+
+
+def test_no_count_is_kept_in_a_transaction_that_writes(table: engine.Table) -> None:
+    db, spec = table.db, status_is("B")
+    with db.write() as conn:
+        schema = load_table(conn, table.id)
+        with statements(db) as seen:
+            total = run(conn, schema, spec).total
+            table_sql = schema.sql
+            conn.execute(table_sql.update().where(table_sql.c.id == 2).values(version=7))
+            assert run(conn, schema, spec).total == total
+            if db.engine.dialect.name == "postgresql":  # its own changes no snapshot shows
+                assert counted(seen) == 2
+
+
+def test_kanban_stack_counts_are_kept_with_a_search(table: engine.Table) -> None:
+    v = Views(table)
+    board = v.create("Board", "kanban", config={"stack_field": "Status"})
+
+    def counts() -> dict[str, int]:
+        return {s.key: s.count for s in v.stacks(board, search="张伟")}
+
+    before = counts()
+    assert sum(before.values()) == 28
+    with table.db.read() as conn:
+        schema = load_table(conn, table.id)
+        view = store.get_view(conn, board.id)
+        with statements(table.db) as seen:
+            again = {s.key: s.count for s in kanban.stacks(conn, schema, view, search="张伟")}
+            twice = {s.key: s.count for s in kanban.stacks(conn, schema, view, search="张伟")}
+            grouped = [sql for sql in seen if "GROUP BY" in sql]
+    assert again == twice == before and len(grouped) <= 1
+    table.create({"Name": "张伟 new", "Status": "C"})
+    assert counts() == {**before, "C": before["C"] + 1}
+
+
+def test_a_column_of_json_texts_is_decoded_as_each_would_be() -> None:
+    """A page's JSON column is decoded in one call; what that call cannot read (a number from an
+    expression, NaN) is read value by value, and text that is not JSON is still an error."""
+    decode = engine_query._json_column
+    assert decode(['["新客","VIP"]', None, '[{"id":1,"title":"张三"}]', "[]"]) == [
+        ["新客", "VIP"],
+        None,
+        [{"id": 1, "title": "张三"}],
+        [],
+    ]
+    assert decode([5, "[1.5]", None]) == [5, [1.5], None]
+    nan, rest = decode(["NaN", "[2]"])
+    assert nan != nan and rest == [2]
+    with pytest.raises(ValueError):
+        decode(["[1", "2]"])  # never read as the one list [1, 2]
+    assert decode([]) == []

@@ -220,8 +220,8 @@ def test_pages(people):
 
 # --- who and when -------------------------------------------------------------------------------
 def test_created_and_updated_by_and_at(db, people):
-    alice = db.create_user("alice@example.com", "Alice")
-    bob = db.create_user("bob@example.com", "Bob")
+    alice = db.create_user("alice@example.com", "Alice", admin=True)
+    bob = db.create_user("bob@example.com", "Bob", admin=True)
     people.add_field("Creator", "created_by")
     people.add_field("Editor", "last_modified_by")
     people.add_field("Created", "created_time")

@@ -274,7 +274,7 @@ def test_choices(build_table: Any) -> None:
 
 # --- references ----------------------------------------------------------------------------------
 def test_users(db: engine.Database, build_table: Any) -> None:
-    ids = [db.create_user(f"u{i}@example.com", f"用户{i}") for i in range(4)]
+    ids = [db.create_user(f"u{i}@example.com", f"用户{i}", admin=True) for i in range(4)]
     t = build_table(
         [
             {"name": "Name"},

@@ -71,7 +71,7 @@ def test_create_update_delete(people: engine.Table) -> None:
 
 
 def test_the_creator_is_recorded(db: engine.Database, people: engine.Table) -> None:
-    alice = db.create_user("alice@example.com")
+    alice = db.create_user("alice@example.com", admin=True)
     mine = Views(engine.Table(db.acting_as(alice), people.id)).create_filter("Mine", where())
     assert mine.created_by == alice
 
@@ -196,7 +196,7 @@ def test_saved_filters_survive_a_field_rename(people: engine.Table) -> None:
 
 
 def test_me_in_a_saved_filter_is_whoever_looks(db: engine.Database, people: engine.Table) -> None:
-    alice, bob = db.create_user("alice@example.com"), db.create_user("bob@example.com")
+    alice, bob = db.create_user("alice@example.com", admin=True), db.create_user("bob@example.com", admin=True)
     ids = [r.id for r in people.all()]
     people.update_many([(ids[0], {"Owner": alice}), (ids[1], {"Owner": bob})])
     mine = Views(people).create_filter("Mine", where(cond("Owner", "is", "me")))

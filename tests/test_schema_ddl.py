@@ -53,7 +53,10 @@ def test_adding_and_deleting_a_field_adds_and_drops_its_column(db, build_table):
     assert columns(db, t)[-2:] == [f"fld_{email.id}", f"fld_{done.id}"]
     assert unique_indexes(db, t) == [[f"fld_{email.id}"]]
     assert dict(t.all()[0]) == {"Name": "a", "Email": None, "Done": False}
-    t.delete_field("Email")
+    t.delete_field("Email")  # to the trash: the column stays until the field is purged
+    assert f"fld_{email.id}" in columns(db, t)
+    assert [f.name for f in t.fields] == ["Name", "Done"]
+    t.purge_field(email.id)
     assert f"fld_{email.id}" not in columns(db, t)
     assert unique_indexes(db, t) == []
     assert [f.name for f in t.fields] == ["Name", "Done"]
@@ -88,7 +91,9 @@ def test_deleting_a_table_drops_it(db, base):
     keep = base.create_table("Keep", [{"name": "Name"}])
     gone = base.create_table("Gone", [{"name": "Name"}, {"name": "N", "type": "number"}])
     gone.create({"Name": "x"})
-    gone.drop()
+    gone.drop()  # to the trash; purged, it is gone
+    assert physical_tables(db) == {f"tbl_{keep.id}", f"tbl_{gone.id}"}
+    base.purge_table(gone.id)
     assert physical_tables(db) == {f"tbl_{keep.id}"}
     assert [t.name for t in base.tables()] == ["Keep"]
     with db.read() as conn:
@@ -270,8 +275,10 @@ def test_a_field_with_a_view_index_can_be_deleted(db, build_table):
         assert indexes.ensure_index(conn, t.schema(), t.field("Qty"))
     name = indexes.index_name(t.schema(), t.field("Qty"))
     assert name in [ix["name"] for ix in inspect(db.engine).get_indexes(f"tbl_{t.id}")]
-    t.delete_field("Qty")  # SQLite refuses to drop an indexed column: the index goes first
+    qty = t.field("Qty").id
+    t.delete_field("Qty")
     assert [f.name for f in t.fields] == ["Name"]
+    t.purge_field(qty)  # SQLite refuses to drop an indexed column: the index goes first
     assert name not in [ix["name"] for ix in inspect(db.engine).get_indexes(f"tbl_{t.id}")]
 
 

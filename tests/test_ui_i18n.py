@@ -101,3 +101,15 @@ def test_switching_language_is_remembered(ui, customers):
     # engine labels follow too
     form = parse(ui.get(f"/t/{customers.id}/fields/new", htmx=True).text)
     assert "Single line text" in form.one("select", id="field-type").text
+
+
+def test_a_signed_in_users_choice_follows_them_to_another_device(ui, customers, app_db):
+    url = view_of(ui, customers)
+    ui.post("/lang", {"lang": "en"})
+    ui.client.cookies.delete(COOKIE)  # another browser: no cookie, and it asks for Chinese
+    page = ui.page(url)
+    assert words(page.one("button", id="tb-filter").text) == "▽ Filter"
+    assert app_db.find_user("owner@tessera.local").locale == "en"
+    # someone who never chose gets their browser's language
+    app_db.create_user("new@example.com")
+    assert app_db.find_user("new@example.com").locale == ""

@@ -105,7 +105,7 @@ def test_every_kind_of_page_renders_on_each_database(db):
     from starlette.testclient import TestClient
 
     from server.app import create_app
-    from tests.ui_helpers import CUSTOMER_FIELDS, UI
+    from tests.ui_helpers import CUSTOMER_FIELDS, UI, sign_in
 
     base = db.create_base("B")
     orders = base.create_table("订单", [{"name": "单号"}])
@@ -123,6 +123,7 @@ def test_every_kind_of_page_renders_on_each_database(db):
         views.create("f", "form"),
     ]
     with TestClient(create_app(db)) as client:
+        sign_in(client, db)
         ui = UI(client)
         for view in [grid, *kinds]:
             page = ui.page(f"/t/{table.id}/v/{view.id}?d=2024-03-01")

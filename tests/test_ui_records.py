@@ -236,8 +236,8 @@ def test_record_panel_shows_every_field_subtable_rows_and_history(ui, app_db):
     ui.post(f"/t/{orders.id}/cell/{order.id}/{orders.field('单号').id}", {"value": "SO-1b"})
     panel = parse(ui.get(f"/t/{orders.id}/r/{order.id}").text)
     history = [words(li.text) for li in panel.one("ul", "history-list").all("li")]
-    assert history[0].startswith("— 创建于")  # made through the Python API, by nobody
-    assert history[1].startswith("Owner 最后修改于") and "共修改" in history[1]
+    assert history[0].startswith("Owner 修改了 单号") and "SO-1 → SO-1b" in history[0]
+    assert history[-1].startswith("某人 创建于")  # made through the Python API, by nobody
 
 
 def test_deleting_from_the_panel(ui, customers):

@@ -214,7 +214,7 @@ def test_update_checks_what_it_changes(people: engine.Table) -> None:
 def test_personal_views_are_listed_only_for_their_owner(
     db: engine.Database, people: engine.Table
 ) -> None:
-    alice, bob = db.create_user("alice@example.com"), db.create_user("bob@example.com")
+    alice, bob = db.create_user("alice@example.com", admin=True), db.create_user("bob@example.com", admin=True)
     mine = as_user(people, alice).create("Mine", visibility="personal")
     team = as_user(people, alice).create("Team")
     assert mine.owner_id == alice and mine.visibility == "personal"
@@ -233,7 +233,7 @@ def test_personal_views_are_listed_only_for_their_owner(
 
 
 def test_locked_views_change_only_by_owners(db: engine.Database, people: engine.Table) -> None:
-    alice, bob = db.create_user("alice@example.com"), db.create_user("bob@example.com")
+    alice, bob = db.create_user("alice@example.com", admin=True), db.create_user("bob@example.com", admin=True)
     locked = as_user(people, alice).create("Locked", visibility="locked")
     shared = as_user(people, alice).create("Shared")
     mine = as_user(people, alice).create("Mine", visibility="personal")
@@ -286,7 +286,7 @@ def test_duplicate_lands_right_after_the_original(
     assert v.duplicate(c, "C2").name == "C2"
     assert [x.name for x in v.list()] == ["A", "A copy", "C", "C2", "B"]
 
-    alice = db.create_user("alice@example.com")
+    alice = db.create_user("alice@example.com", admin=True)
     locked = v.create("L", visibility="locked")
     assert v.duplicate(locked).visibility == "collaborative"
     mine = as_user(people, alice).create("Mine", visibility="personal")
@@ -316,7 +316,7 @@ def test_reorder(people: engine.Table) -> None:
 
 
 def test_delete_keeps_the_last_shared_view(db: engine.Database, people: engine.Table) -> None:
-    alice = db.create_user("alice@example.com")
+    alice = db.create_user("alice@example.com", admin=True)
     v = as_user(people, alice)
     a, b = v.create("A"), v.create("B", visibility="locked")
     mine = v.create("Mine", visibility="personal")
@@ -348,7 +348,7 @@ def test_every_table_gets_a_default_grid_view(db: engine.Database, build_table: 
     assert [(x.kind, x.name) for x in Views(fresh).list()] == [("grid", "表格视图")]
     assert Views(fresh).default().id == Views(fresh).list()[0].id
     assert view_count(fresh) == 1
-    alice = db.create_user("alice@example.com")
+    alice = db.create_user("alice@example.com", admin=True)
     lonely = build_table([{"name": "Name"}], name="Lonely")
     as_user(lonely, alice).create("Mine", visibility="personal")  # not shared: not enough
     assert [x.name for x in as_user(lonely, alice).list()] == ["Mine", "表格视图"]

@@ -1,5 +1,5 @@
 """Helpers of the interface's rendering tests: an app on a test database, a client that acts
-like htmx, and a small HTML tree to ask questions of a page."""
+like htmx (signed in as an admin, "Owner"), and a small HTML tree to ask questions of a page."""
 
 from __future__ import annotations
 
@@ -149,15 +149,41 @@ def app_db(tmp_path: Any) -> Iterator[engine.Database]:
     database.close()
 
 
+OWNER_EMAIL = "owner@tessera.local"
+
+
+def sign_in(
+    client: TestClient,
+    db: engine.Database,
+    email: str = OWNER_EMAIL,
+    name: str = "Owner",
+    *,
+    admin: bool = True,
+) -> int:
+    """Sign `client` in as the user of `email` (made, without a password, if missing): the
+    session cookie, and the session's CSRF token as a header of every request."""
+    from server.auth import SESSION_COOKIE, Keys
+
+    found = db.find_user(email)
+    user_id = found.id if found else db.create_user(email, name, admin=admin)
+    token = db.create_session(user_id)
+    keys: Keys = client.app.state.keys  # type: ignore[attr-defined]
+    client.cookies.set(SESSION_COOKIE, keys.session_cookie(token))
+    client.headers["X-CSRF-Token"] = keys.csrf(token)
+    return user_id
+
+
 @pytest.fixture
 def ui(app_db: engine.Database) -> Iterator[UI]:
     with TestClient(create_app(app_db)) as client:
+        sign_in(client, app_db)
         yield UI(client)
 
 
 @pytest.fixture
 def ui_en(app_db: engine.Database) -> Iterator[UI]:
     with TestClient(create_app(app_db)) as client:
+        sign_in(client, app_db)
         yield UI(client, "en")
 
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 
-from engine import Table, meta, records
+from engine import Table, history, meta, permissions, records
 from engine.dates import Clock
 from engine.errors import Forbidden, NotFound
 from engine.model import TableSchema, load_table
@@ -60,11 +60,29 @@ FilterRef = SavedFilter | int | str
 class Views:
     """Saved views and saved filters of one table (an `engine.Table` handle)."""
 
-    def __init__(self, table: Table, *, is_owner: bool = True, clock: Clock | None = None) -> None:
+    def __init__(
+        self, table: Table, *, is_owner: bool | None = None, clock: Clock | None = None
+    ) -> None:
         self.table = table
         self.db = table.db
-        self.is_owner = is_owner
+        self._is_owner = is_owner  # None: from the acting user's role (creator and above)
         self.clock = clock  # None: now, in the user's time zone (UTC without a user)
+
+    @property
+    def is_owner(self) -> bool:
+        """May lock and unlock views: a base creator or owner (or as the handle was made)."""
+        if self._is_owner is not None:
+            return self._is_owner
+        return self._read(lambda c: self._access(c).at_least("creator"))
+
+    def _access(self, conn: Connection) -> permissions.BaseAccess:
+        base_id = self._schema(conn).base_id
+        return permissions.visible_base(conn, self.user, base_id)
+
+    def _require_shared(self, conn: Connection, visibility: str) -> None:
+        """Shared views are changed by editors and above; anyone may keep personal views."""
+        if visibility != "personal":
+            self._access(conn).require("editor", "change shared views", "修改共享视图")
 
     @property
     def user(self) -> int | None:
@@ -112,6 +130,7 @@ class Views:
 
     def _changeable(self, conn: Connection, ref: ViewRef) -> View:
         view = self._view(conn, ref)
+        self._require_shared(conn, view.visibility)
         if not store.can_change(view, self.user, is_owner=self.is_owner):
             raise Forbidden(
                 f"View {view.name!r} is {view.visibility}; you cannot change it",
@@ -124,7 +143,14 @@ class Views:
             raise Forbidden("Only owners lock views", "只有所有者可以锁定视图")
 
     def _schema(self, conn: Connection) -> TableSchema:
-        return load_table(conn, self.table.id)
+        """The table as the acting user may see it (engine.permissions)."""
+        return permissions.schema_for(conn, self.table.id, self.user)
+
+    def _check(self, conn: Connection, query: Any) -> None:
+        """A view's query may only name fields the acting user sees."""
+        schema = self._schema(conn)
+        if query is not None and schema.access is not None and schema.access.hidden:
+            store.check_query(conn, schema, store.parse_query(query))
 
     def _record(self, conn: Connection, record_id: int) -> Record:
         return records.read(conn, self._schema(conn), [record_id])[0]
@@ -166,6 +192,8 @@ class Views:
         self._allowed(visibility)
 
         def do(conn: Connection) -> View:
+            self._require_shared(conn, visibility)
+            self._check(conn, query)
             owner = self.user if visibility == "personal" else None
             cfg = config_with_ids(self._schema(conn), config)
             view_id = store.create_view(
@@ -196,6 +224,9 @@ class Views:
 
         def do(conn: Connection) -> View:
             current = self._changeable(conn, view)
+            if visibility is not None:
+                self._require_shared(conn, visibility)
+            self._check(conn, query)
             cfg = config_with_ids(self._schema(conn), config)
             owner = self.user if visibility == "personal" else None
             store.update_view(
@@ -219,6 +250,7 @@ class Views:
 
         def do(conn: Connection) -> View:
             current = self._view(conn, view)
+            self._require_shared(conn, current.visibility)
             new_id = store.duplicate_view(conn, current.id, name, owner_id=self.user)
             return store.get_view(conn, new_id)
 
@@ -231,6 +263,7 @@ class Views:
 
         def do(conn: Connection) -> None:
             current = self._view(conn, view)
+            self._require_shared(conn, current.visibility)
             b = self._view(conn, before).id if before is not None else None
             a = self._view(conn, after).id if after is not None else None
             store.move_view(conn, current.id, before=b, after=a)
@@ -239,7 +272,23 @@ class Views:
 
     def delete(self, view: ViewRef) -> None:
         """Delete a view; the table's last shared view is refused (Conflict)."""
-        self._write(lambda c: store.delete_view(c, self._changeable(c, view).id))
+
+        def do(c: Connection) -> None:
+            view_id = self._changeable(c, view).id
+            old = history.view_row(c, view_id)
+            store.delete_view(c, view_id)
+            history.record_view(
+                c,
+                user_id=self.user,
+                base_id=load_table(c, self.table.id).base_id,
+                table_id=self.table.id,
+                kind="view_delete",
+                view_id=view_id,
+                old=old,
+                new=history.view_row(c, view_id),
+            )
+
+        self._write(do)
 
     # --- what views show -----------------------------------------------------------------------
     def rows(
@@ -363,9 +412,24 @@ class Views:
     def create_filter(self, name: str, filter: FilterGroup | Mapping[str, Any]) -> SavedFilter:
         """A shared, named filter of the table; names are unique per table, ignoring case."""
         group = filter if isinstance(filter, FilterGroup) else dict(filter)
-        return self._write(
-            lambda c: require(c, create_filter(c, self.table.id, name, group, self.user))
-        )
+
+        def do(conn: Connection) -> SavedFilter:
+            self._require_shared(conn, "collaborative")
+            return require(conn, create_filter(conn, self.table.id, name, group, self.user))
+
+        return self._write(do)
+
+    def _changeable_filter(self, conn: Connection, ref: FilterRef) -> SavedFilter:
+        """A saved filter the user may change: editors change shared filters; only owners those
+        that limit what a role sees (a row permission uses them, directly or through another
+        filter), or an editor could widen their own rows."""
+        current = self._filter(conn, ref)
+        self._require_shared(conn, "collaborative")
+        if current.id in permissions.row_rule_filters(conn, self.table.id):
+            self._access(conn).require(
+                "owner", "change a filter that limits a role's rows", "修改限制角色可见记录的筛选"
+            )
+        return current
 
     def update_filter(
         self,
@@ -378,7 +442,7 @@ class Views:
         group = filter if isinstance(filter, FilterGroup) or filter is None else dict(filter)
 
         def do(conn: Connection) -> SavedFilter:
-            current = self._filter(conn, ref)
+            current = self._changeable_filter(conn, ref)
             update_filter(conn, current.id, name=name, group=group)
             return require(conn, current.id)
 
@@ -386,7 +450,7 @@ class Views:
 
     def delete_filter(self, ref: FilterRef) -> None:
         """Delete a saved filter; refused (Conflict) while a view or saved filter uses it."""
-        self._write(lambda c: delete_filter(c, self._filter(c, ref).id))
+        self._write(lambda c: delete_filter(c, self._changeable_filter(c, ref).id))
 
 
 def _page(page: Page | Mapping[str, Any] | None) -> Page | None:

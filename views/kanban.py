@@ -18,7 +18,7 @@ from engine import meta, records
 from engine.errors import NotFound, Problem, QueryError, SchemaError, ValidationError
 from engine.fields.choice import SingleSelectType
 from engine.model import FieldDef, TableSchema
-from engine.query import Compiler, QueryContext, QueryResult, run, visible_fields
+from engine.query import Compiler, QueryContext, QueryResult, remembered, run, visible_fields
 from schemas.query import Condition, FilterGroup, Page
 
 from .model import KanbanConfig, View
@@ -87,9 +87,11 @@ def stacks(
     col = compiler.column(f)
     counts: dict[str, int] = {}
     where = compiler.where(spec, visible_fields(schema, spec.fields))
-    for raw, n in conn.execute(
-        select(col, func.count()).select_from(compiler.table).where(*where).group_by(col)
-    ):
+    stmt = select(col, func.count()).select_from(compiler.table).where(*where).group_by(col)
+    # kept like a page's count until the database changes: with a quick search, say, the
+    # GROUP BY reads every record
+    grouped = remembered(conn, stmt, lambda _: tuple(tuple(r) for r in conn.execute(stmt)))
+    for raw, n in grouped:
         key = _key(f.type.from_db(raw))
         counts[key] = counts.get(key, 0) + int(n)
     found = [Stack(UNCATEGORISED, None, "", 0, False)]

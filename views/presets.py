@@ -69,6 +69,7 @@ from schemas.query import Condition, FilterGroup, SavedFilterRef
 
 from . import store
 from .api import Views
+from .preset_roles import apply_roles, export_roles
 
 PRESETS = Path(schemas.__file__).resolve().parent / "presets"  # the presets that ship
 RELATIONAL = ("link", "lookup", "rollup", "count", "formula")
@@ -518,6 +519,8 @@ def _build(
     filter_ids = _saved_filters(preset, tables, result)
     _views(preset, tables, filter_ids, result)
     check_roles(db, base, preset.roles, filter_ids)
+    locale = names.locale if names is not None else preset.locale
+    apply_roles(db, base, preset.roles, filter_ids, result.users, locale, _filter_dict)
 
 
 def _generator(spec: str) -> Callable[[DemoContext], dict[str, int]]:
@@ -836,9 +839,11 @@ def export_preset(
         tables = [_export_table(s, by_id, described.get(s.id) or "") for s in schemas]
         filters: list[SavedFilterSpec] = []
         views: list[ViewSpec] = []
+        filter_names: dict[int, str] = {}
         for s in schemas:
             saved = list_filters(conn, s.id)
             names = {x.id: x.name for x in saved}
+            filter_names |= names
             filters += [
                 SavedFilterSpec(table=s.name, name=x.name, filter=_named(x.filter, s, names))
                 for x in saved
@@ -848,8 +853,16 @@ def export_preset(
                 for v in store.list_views(conn, s.id, None)
                 if v.visibility != "personal"
             ]
+        roles = export_roles(conn, b.id, by_id, filter_names)
     chosen = locale or ("zh-CN" if _has_cjk(b.name, *(s.name for s in schemas)) else "en")
-    preset = Preset(name=b.name, locale=chosen, tables=tables, saved_filters=filters, views=views)
+    preset = Preset(
+        name=b.name,
+        locale=chosen,
+        tables=tables,
+        saved_filters=filters,
+        views=views,
+        roles=roles,
+    )
     return preset.model_dump(mode="json", exclude_defaults=True)
 
 

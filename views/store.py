@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, delete, false, func, insert, or_, select, update
+from sqlalchemy import Connection, false, func, insert, or_, select, update
 
 from engine import meta
 from engine.errors import Conflict, NotFound, SchemaError
@@ -306,11 +306,12 @@ def _renumber(conn: Connection, table_id: int) -> None:
 
 
 def delete_view(conn: Connection, view_id: int) -> None:
-    """Delete a view; the table's last shared view is refused."""
+    """Move a view to the trash (`engine.schema_trash` restores and purges it); the table's
+    last shared view is refused."""
     view = get_view(conn, view_id)
     if view.visibility != "personal" and _shared_count(conn, view.table_id) <= 1:
         raise Conflict("A table keeps at least one shared view", "每个表至少保留一个共享视图")
-    conn.execute(delete(meta.views).where(meta.views.c.id == view_id))
+    conn.execute(update(meta.views).where(meta.views.c.id == view_id).values(trashed_at=_now()))
 
 
 def can_see(view: View, user_id: int | None) -> bool:
@@ -370,6 +371,9 @@ def query_spec(
     are dropped; a filter on one is an error, never a filter that matches more than it said."""
     live = {f.id for f in schema.fields}
     filt = view.query.filter
+    own = None
+    if schema.access is not None and schema.access.hidden:  # the view's filter may name them
+        filt, own = None, filt
     if extra is not None:
         filt = FilterGroup(conjunction="and", items=[x for x in (filt, extra) if x is not None])
     aggregates: list[Aggregate] = []
@@ -388,4 +392,4 @@ def query_spec(
         fields=list(fields),
         count=count,
         aggregates=aggregates,
-    )
+    ).with_view_filter(own)

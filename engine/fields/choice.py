@@ -18,6 +18,15 @@ from .base import FieldType, problem, wrong_type
 
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "对", "✓", "✔", "☑", "x", "checked", "on", "已完成"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "不", "☐", "✗", "unchecked", "off", "未完成"}
+# values read as they are, without stripping or case-folding: the column-wise fast path
+_CHECKBOX_EXACT: dict[Any, bool] = {
+    **{v: False for w in FALSE_WORDS for v in (w, w.upper(), w.capitalize())},
+    **{v: True for w in TRUE_WORDS for v in (w, w.upper(), w.capitalize())},
+    None: False,
+    "": False,
+    False: False,
+    True: True,
+}
 
 
 class CheckboxType(FieldType):
@@ -60,6 +69,11 @@ class CheckboxType(FieldType):
     ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
         if set(map(type, values)) <= {bool}:
             return list(values), []
+        if set(map(type, values)) <= {str, bool, type(None)}:
+            try:
+                return list(map(_CHECKBOX_EXACT.__getitem__, values)), []
+            except KeyError:  # a word to strip or fold, or a refused value: value by value
+                pass
         return super().normalize_many(values)
 
     def from_db(self, raw: Any) -> Any:

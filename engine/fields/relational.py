@@ -95,6 +95,9 @@ class LinkType(FieldType):
     def from_db(self, raw: Any) -> Any:
         return raw or []
 
+    def from_db_many(self, raws: Sequence[Any]) -> list[Any]:
+        return [raw or [] for raw in raws]
+
     def check_refs(self, values: Sequence[Any], ctx: RefContext) -> list[tuple[int, ValueProblem]]:
         """Every linked id must be a live record of the linked table."""
         wanted = {i for v in values for i in (v or ())}
@@ -176,12 +179,17 @@ class ComputedType(FieldType):
         raise AssertionError("unreachable")
 
     def from_db(self, raw: Any) -> Any:
-        if self.result == "number" and isinstance(raw, float) and raw.is_integer():
+        if raw is None:
+            return None
+        result = self.result
+        if result == "number" and isinstance(raw, float) and raw.is_integer():
             return int(raw)
-        if self.result == "boolean" and raw is not None:
+        if result == "boolean":
             return bool(raw)
-        if self.result == "array" and raw:
-            return [_whole(v) for v in raw]
+        if result == "array" and raw:
+            for v in raw:
+                if v.__class__ is float:
+                    return [_whole(v) for v in raw]
         return raw
 
     def to_text(self, value: Any) -> str:
@@ -253,8 +261,20 @@ class LookupType(ComputedType):
     def from_db(self, raw: Any) -> Any:
         if not raw:
             return []  # as a link with nothing linked reads
-        item = _ITEMS.get(self.options.element_type, _whole)
-        return [item(v) for v in raw]
+        item = _ITEMS.get(self.options.element_type)
+        if item is not None:
+            return [item(v) for v in raw]
+        for v in raw:  # numbers as they are (10.0 as 10), everything else unchanged
+            if v.__class__ is float:
+                return [_whole(v) for v in raw]
+        return raw
+
+    def from_db_many(self, raws: Sequence[Any]) -> list[Any]:
+        if _ITEMS.get(self.options.element_type) is None and not any(
+            v.__class__ is float for raw in raws if raw for v in raw
+        ):
+            return [raw or [] for raw in raws]  # nothing to convert: only empty ones change
+        return list(map(self.from_db, raws))
 
 
 ROLLUPS = (

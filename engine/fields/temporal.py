@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from functools import partial
 from itertools import repeat
 from operator import attrgetter
 from typing import Any, Literal
@@ -251,6 +252,26 @@ class DateTimeType(FieldType):
                 return [None if v is None else v.astimezone(UTC) for v in values], []
             except OverflowError:  # beyond the years 1 to 9999: the slow path names it
                 pass
+        # naive datetimes and dates (a spreadsheet's, which gives a midnight as a date) are
+        # read in the field's zone, column-wise
+        whole = present is values
+        kinds = set(map(type, present))
+        if kinds <= {dt.datetime, dt.date}:
+            if dt.date in kinds:
+                present = [
+                    v if type(v) is dt.datetime else dt.datetime.combine(v, dt.time())
+                    for v in present
+                ]
+            if set(map(_tzinfo, present)) <= {None}:
+                try:
+                    local = map(partial(dt.datetime.replace, tzinfo=self.zone), present)
+                    moved = list(map(dt.datetime.astimezone, local, _UTCS))
+                except OverflowError:
+                    return super().normalize_many(values)
+                if whole:
+                    return moved, []
+                it = iter(moved)
+                return [None if v is None else next(it) for v in values], []
         return super().normalize_many(values)
 
     def to_text(self, value: Any) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import compress
+from operator import ne
 from typing import Any, ClassVar
 
 from ..errors import ValueProblem
@@ -113,8 +115,25 @@ class LongTextType(TextType):
     can_be_primary = True
 
 
+def _filled_strings(values: Sequence[Any]) -> tuple[Sequence[str], bool] | None:
+    """The non-empty values and whether any were empty, when every value is a str or None."""
+    kinds = set(map(type, values))
+    if not kinds <= {str, type(None)}:
+        return None
+    if type(None) in kinds or "" in values:
+        return [v for v in values if v], True
+    return values, False
+
+
 class _CheckedText(TextType):
-    """Text that must have a shape (email, phone, URL): surrounding spaces are dropped."""
+    """Text that must have a shape (email, phone, URL): surrounding spaces are dropped.
+
+    A column is checked with one compiled pattern per value through C-level `map` (the fast
+    path, `plain`): it accepts only values that `check` keeps exactly as they are, so anything
+    else (surrounding spaces, line breaks, a refused value) takes the value-by-value path."""
+
+    plain: ClassVar[re.Pattern[str] | None] = None
+    max_length: ClassVar[int] = MAX_TEXT
 
     def normalize(self, value: Any) -> str | None:
         text = super().normalize(value)
@@ -126,10 +145,25 @@ class _CheckedText(TextType):
     def normalize_many(
         self, values: Sequence[Any]
     ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        return FieldType.normalize_many(self, values)
+        fast = self._fast(values)
+        return (fast, []) if fast is not None else FieldType.normalize_many(self, values)
+
+    def _fast(self, values: Sequence[Any]) -> list[Any] | None:
+        found = _filled_strings(values)
+        if found is None or self.plain is None:
+            return None
+        present, empties = found
+        match: Callable[[str], Any] = self.plain.fullmatch
+        if not all(map(match, present)) or max(map(len, present), default=0) > self.max_length:
+            return None
+        if not _storable("".join(present)):
+            return None
+        return [v or None for v in values] if empties else list(values)
 
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+# an address kept as written but for its domain's case: no "mailto:" in front (no ':' at all)
+_PLAIN_EMAIL = re.compile(r"[^@\s:]+@[^@\s.]+(?:\.[^@\s.]+)+")
 
 
 class EmailType(_CheckedText):
@@ -139,6 +173,19 @@ class EmailType(_CheckedText):
     name = "email"
     label_en = "Email"
     label_zh = "邮箱"
+    plain = _PLAIN_EMAIL
+    max_length = 254
+
+    def _fast(self, values: Sequence[Any]) -> list[Any] | None:
+        out = super()._fast(values)
+        if out is None:
+            return None
+        # domains are kept lower-cased: only addresses with a capital letter are rebuilt
+        lowered = [v.lower() if v else v for v in out] if None in out else list(map(str.lower, out))
+        for i in compress(range(len(out)), map(ne, out, lowered)):
+            local, domain = out[i].split("@")
+            out[i] = f"{local}@{domain.lower()}"
+        return out
 
     def check(self, text: str) -> str:
         if text[:7].lower() == "mailto:":
@@ -186,19 +233,22 @@ class PhoneType(_CheckedText):
             )
         return text
 
-    def normalize_many(
-        self, values: Sequence[Any]
-    ) -> tuple[list[Any], list[tuple[int, ValueProblem]]]:
-        # fast path: plain numbers ('13800138000', '+86 138-0013-8000'), which no step of
-        # `normalize` changes, are kept when the phone pattern takes them
-        present = values if None not in values else [v for v in values if v is not None]
-        if (
-            set(map(type, present)) <= {str}
-            and all(map(_PLAIN_PHONE.fullmatch, present))
-            and all(map(PHONE_RE.match, present))
-        ):
-            return list(values), []
-        return super().normalize_many(values)
+    def _fast(self, values: Sequence[Any]) -> list[Any] | None:
+        # plain numbers ('13800138000', '+86 138-0013-8000'), which no step of `normalize`
+        # changes, are kept when the phone pattern takes them; numbers a spreadsheet stored
+        # for phone numbers become their digits first
+        kinds = set(map(type, values))
+        if kinds == {float} and all(map(float.is_integer, values)):
+            values = list(map(str, map(int, values)))
+        elif kinds == {int}:
+            values = list(map(str, values))
+        found = _filled_strings(values)
+        if found is None:
+            return None
+        present, empties = found
+        if all(map(_PLAIN_PHONE.fullmatch, present)) and all(map(PHONE_RE.match, present)):
+            return [v or None for v in values] if empties else list(values)
+        return None
 
 
 # schemes a link may use besides the web's (http, https, ftp, ftps, sftp); others (javascript:,
@@ -207,13 +257,17 @@ URL_SCHEMES = frozenset(
     {"mailto", "tel", "sms", "weixin", "alipays", "alipay", "taobao", "tmall"}
     | {"dingtalk", "lark", "feishu"}
 )
-_WEB = re.compile(r"^(?:https?|ftps?|sftp)://[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
+_WEB_BODY = r"(?:https?|ftps?|sftp)://[^\s/?#]+(?:[/?#]\S*)?"
+_WEB = re.compile(rf"^{_WEB_BODY}$", re.IGNORECASE)
 _OTHER = re.compile(r"^([a-z][a-z0-9+.\-]*):(?!//)\S+$|^([a-z][a-z0-9+.\-]*)://\S+$", re.IGNORECASE)
 # a bare address: a host whose last label has a letter, an optional port, path, query, fragment
-_BARE = re.compile(
-    r"^(?:[^\s/?#@:.]+\.)+(?=[^\s/?#@:.]{2})[^\s/?#@:.]*[^\W\d_][^\s/?#@:.]*"
-    r"(?::\d{1,5})?(?:[/?#]\S*)?$"
+_BARE_BODY = (
+    r"(?:[^\s/?#@:.]+\.)+(?=[^\s/?#@:.]{2})[^\s/?#@:.]*[^\W\d_][^\s/?#@:.]*"
+    r"(?::\d{1,5})?(?:[/?#]\S*)?"
 )
+_BARE = re.compile(rf"^{_BARE_BODY}$")
+# a web or bare address as a whole value: what `_url_ok` takes first, checked column-wise
+_PLAIN_URL = re.compile(rf"{_WEB_BODY}|(?-i:{_BARE_BODY})", re.IGNORECASE)
 
 
 def _url_ok(text: str) -> bool:
@@ -233,6 +287,7 @@ class UrlType(_CheckedText):
     name = "url"
     label_en = "URL"
     label_zh = "链接"
+    plain = _PLAIN_URL
 
     def check(self, text: str) -> str:
         if not _url_ok(text):

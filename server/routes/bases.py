@@ -6,7 +6,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from engine import users
+
 from .. import adapters
+from ..auth import auth_of
 from ..context import context
 from ..i18n import COOKIE, normalise
 from ._util import form_text, go, int_param, prompt, refresh
@@ -91,6 +94,10 @@ async def order_tables(request: Request) -> Response:
 async def set_language(request: Request) -> Response:
     form = await request.form()
     lang = normalise(form_text(form, "lang")) or "zh-CN"
+    user_id = auth_of(request).user_id
+    if user_id is not None:  # signed in: remember it for every device
+        with request.app.state.db.write() as conn:
+            users.set_locale(conn, user_id, lang)
     response = refresh()
     response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response

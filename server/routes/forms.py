@@ -35,6 +35,7 @@ def form_values(
     editors: dict[int, cells.Editor] | None = None,
     general: str | None = None,
     done: bool = False,
+    action: str | None = None,
 ) -> dict[str, Any]:
     schema = table.schema()
     items = form_items(view, schema)
@@ -48,8 +49,8 @@ def form_values(
         "users": ctx.users(),
         "general": general,
         "done": done,
-        "action": f"/form/{table.id}/{view.id}",
-        "share_url": f"/form/{table.id}/{view.id}",
+        "action": action or f"/form/{table.id}/{view.id}",
+        "share_url": action or f"/form/{table.id}/{view.id}",
     }
 
 
@@ -84,7 +85,9 @@ async def submit(request: Request) -> Response:
         return await _submit(ctx, table, view, form)
 
 
-async def _submit(ctx: RequestContext, table: engine.Table, view: View, form: Any) -> Response:
+async def _submit(
+    ctx: RequestContext, table: engine.Table, view: View, form: Any, *, action: str | None = None
+) -> Response:
     views = ctx.views(table)
     schema = table.schema()
     data: dict[int, Any] = {}
@@ -107,9 +110,11 @@ async def _submit(ctx: RequestContext, table: engine.Table, view: View, form: An
                 ed.error = "；".join(x for x in (ed.error, ctx.tr.message(p)) if x)
             else:
                 general.append(ctx.tr.message(p))
-        values = form_values(ctx, table, view, editors=editors, general="；".join(general) or None)
+        values = form_values(
+            ctx, table, view, editors=editors, general="；".join(general) or None, action=action
+        )
         return ctx.render("form_body.html", status=422, **values)
-    return ctx.render("form_body.html", **form_values(ctx, table, view, done=True))
+    return ctx.render("form_body.html", **form_values(ctx, table, view, done=True, action=action))
 
 
 async def configure(request: Request) -> Response:

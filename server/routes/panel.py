@@ -20,6 +20,7 @@ from ..context import RequestContext, context
 from ._util import int_param
 
 SUBTABLE_COLUMNS = 6
+HISTORY_SHOWN = 50  # the newest changes shown in the panel
 
 
 def subtables(
@@ -61,6 +62,7 @@ def record_panel(ctx: RequestContext, table: engine.Table, record_id: int) -> Re
         subtables=subtables(ctx, schema, record),
         created_by=names.get(record.created_by or 0, ""),
         updated_by=names.get(record.updated_by or 0, ""),
+        changes=table.history(record_id, limit=HISTORY_SHOWN),
     )
 
 

@@ -22,6 +22,7 @@
 
   function post(url, data, json) {
     const headers = { "HX-Request": "true" };
+    if (document.body.dataset.csrf) headers["X-CSRF-Token"] = document.body.dataset.csrf;
     let body;
     if (json) {
       headers["Content-Type"] = "application/json";
@@ -749,6 +750,20 @@
       })
     ).catch(() => toast(msg("Error"), "error"));
   }
+
+  // Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y): undo and redo the user's last change in the base, unless
+  // a text box has the focus (it keeps its own undo)
+  document.addEventListener("keydown", (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+    const k = e.key.toLowerCase();
+    if (k !== "z" && k !== "y") return;
+    const el = document.activeElement;
+    if (editing || (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)))) return;
+    const btn = $(k === "y" || e.shiftKey ? "#redo-btn" : "#undo-btn");
+    if (!btn) return;
+    e.preventDefault();
+    btn.click();
+  });
 
   // expose for tests and the console
   window.tessera = { toast, select, startEdit, parseTSV, setup };

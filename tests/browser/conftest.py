@@ -21,7 +21,9 @@ import uvicorn
 
 import engine
 from server.app import create_app
+from server.auth import SESSION_COOKIE, Keys
 from tests.conftest import require
+from tests.ui_helpers import OWNER_EMAIL
 from views.api import Views
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,12 +63,22 @@ def _free_port() -> int:
 
 
 class Live:
-    def __init__(self, url: str, db: engine.Database) -> None:
+    def __init__(self, url: str, db: engine.Database, keys: Keys) -> None:
         self.url = url
         self.db = db
+        self.keys = keys
 
     def base(self, name: str) -> engine.Base:
         return self.db.create_base(name)
+
+    def sign_in(self, context: Any, email: str = OWNER_EMAIL, name: str = "Owner") -> int:
+        """Give a browser context the session cookie of `email` (an admin, made if missing)."""
+        found = self.db.find_user(email)
+        user_id = found.id if found else self.db.create_user(email, name, admin=True)
+        token = self.db.create_session(user_id)
+        cookie = {"name": SESSION_COOKIE, "value": self.keys.session_cookie(token)}
+        context.add_cookies([{**cookie, "url": self.url, "httpOnly": True, "sameSite": "Lax"}])
+        return user_id
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +86,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     path = tmp_path_factory.mktemp("live")
     db = engine.connect(f"sqlite:///{path / 'live.db'}", data_dir=path / "files")
     port = _free_port()
+    app = create_app(db)
     config = uvicorn.Config(
-        create_app(db), host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -85,10 +98,17 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", db)
+    yield Live(f"http://127.0.0.1:{port}", db, app.state.keys)
     server.should_exit = True
     thread.join(timeout=10)
     db.close()
+
+
+@pytest.fixture
+def context(context: Any, live: Live) -> Any:
+    """Every page of a test starts signed in as an admin ("Owner")."""
+    live.sign_in(context)
+    return context
 
 
 @pytest.fixture

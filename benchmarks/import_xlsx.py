@@ -1,0 +1,195 @@
+"""Importing an .xlsx workbook end to end against reading it with the bare reader.
+
+    .venv/bin/python benchmarks/import_xlsx.py [--rows 100000]
+
+A workbook of `--rows` rows x 20 columns (text, Chinese names, mobiles stored as numbers,
+amounts, dates, date-times, a choice, yes/no, emails, URLs, ...) is generated, then, each in a
+fresh process so that peak memory is its own:
+
+- bare: python-calamine opens the file and reads every row (no engine, no database);
+- import: `engine.imports.import_file` into a new SQLite file database — header detection,
+  type inference over every value, validation, one transaction;
+- import of a workbook twice as long, to show memory does not grow with the file beyond the
+  reader's own copy of the sheet.
+
+Prints one JSON object: `import_rows_per_s`, `ratio` = import seconds / bare read seconds (lower
+is better), `cpu_ratio` the same for CPU seconds of each process (steadier on a busy machine), peak resident memory of each process (`*_peak_mb`) and Python's own peak allocation
+during the import (`import_python_peak_mb`, tracemalloc-free: sampled from the process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+COLUMNS = [
+    "订单号",
+    "客户",
+    "手机",
+    "金额",
+    "数量",
+    "下单日期",
+    "城市",
+    "渠道",
+    "已付款",
+    "邮箱",
+    "备注",
+    "折扣",
+    "积分",
+    "等级",
+    "商品",
+    "SKU",
+    "重量",
+    "下单时间",
+    "网址",
+    "地址",
+]
+CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京"]
+CHANNELS = ["天猫", "京东", "抖音", "微信", "线下"]
+LEVELS = ["普通", "银卡", "金卡", "钻石"]
+
+
+def generate(path: Path, rows: int) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("订单")
+    ws.append(COLUMNS)
+    r = random.Random(7)
+    start = dt.date(2024, 1, 1)
+    for i in range(rows):
+        amount = WriteOnlyCell(ws, value=round(r.uniform(10, 5000), 2))
+        amount.number_format = '"¥"#,##0.00'
+        discount = WriteOnlyCell(ws, value=r.choice([0.05, 0.1, 0.15, 0.2]))
+        discount.number_format = "0%"
+        ws.append(
+            [
+                f"SO{i:08d}",
+                f"客户{r.randrange(20000)}",
+                13_000_000_000 + r.randrange(6_999_999_999),
+                amount,
+                r.randrange(1, 20),
+                start + dt.timedelta(days=i % 500),
+                r.choice(CITIES),
+                r.choice(CHANNELS),
+                r.choice(["是", "否"]),
+                f"user{i}@example.com",
+                f"第 {i} 单备注",
+                discount,
+                r.randrange(10000),
+                r.choice(LEVELS),
+                f"商品{r.randrange(300)}",
+                f"SKU-{r.randrange(100000):06d}",
+                round(r.uniform(0.1, 30), 1),
+                dt.datetime(2024, 1, 1, 8) + dt.timedelta(minutes=17 * i),
+                f"https://shop.example.com/o/{i}",
+                f"{r.choice(CITIES)}市某区某路 {r.randrange(1, 999)} 号",
+            ]
+        )
+    wb.save(path)
+
+
+def child(mode: str, path: str, db_path: str) -> dict[str, Any]:
+    if mode == "bare":
+        import python_calamine as pc
+
+        t, cpu = time.perf_counter(), time.process_time()
+        book = pc.CalamineWorkbook.from_path(path)
+        sheet = book.get_sheet_by_name(book.sheet_names[0])
+        n = sum(1 for _ in sheet.iter_rows()) - 1
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    else:
+        import engine
+        from engine.imports import import_file
+
+        db = engine.connect(f"sqlite:///{db_path}")
+        base = db.create_base("Bench")
+        t, cpu = time.perf_counter(), time.process_time()
+        result = import_file(db, base, path)
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+        n = result.inserted
+        assert base.table("订单").count() == n
+        types = [f.type_name for f in base.table("订单").fields]
+        db.close()
+        return {"seconds": seconds, "cpu": cpu, "rows": n, "peak_mb": _peak_mb(), "types": types}
+    return {"seconds": seconds, "cpu": cpu, "rows": n, "peak_mb": _peak_mb()}
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def run_child(mode: str, path: Path, db_path: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path), str(db_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--child", nargs=3, metavar=("MODE", "FILE", "DB"))
+    args = p.parse_args()
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        small, big = d / "orders.xlsx", d / "orders_x2.xlsx"
+        generate(small, args.rows)
+        generate(big, args.rows * 2)
+        bare = run_child("bare", small, d / "bare.db")
+        imported = run_child("import", small, d / "a.db")
+        doubled = run_child("import", big, d / "b.db")
+        bare_big = run_child("bare", big, d / "bare2.db")
+        file_mb = round(small.stat().st_size / 1e6, 1)
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "columns": len(COLUMNS),
+                "file_mb": file_mb,
+                "bare_read_seconds": round(bare["seconds"], 3),
+                "import_seconds": round(imported["seconds"], 3),
+                "bare_rows_per_s": round(bare["rows"] / bare["seconds"]),
+                "import_rows_per_s": round(imported["rows"] / imported["seconds"]),
+                "ratio": round(imported["seconds"] / bare["seconds"], 2),
+                "cpu_ratio": round(imported["cpu"] / bare["cpu"], 2),
+                "bare_cpu_seconds": round(bare["cpu"], 3),
+                "import_cpu_seconds": round(imported["cpu"], 3),
+                "rows_imported": imported["rows"],
+                "field_types": imported["types"],
+                "bare_peak_mb": bare["peak_mb"],
+                "import_peak_mb": imported["peak_mb"],
+                "doubled_rows": doubled["rows"],
+                "doubled_import_seconds": round(doubled["seconds"], 3),
+                "doubled_import_peak_mb": doubled["peak_mb"],
+                "doubled_bare_peak_mb": bare_big["peak_mb"],
+                "import_memory_beyond_reader_mb": round(imported["peak_mb"] - bare["peak_mb"], 1),
+                "doubled_memory_beyond_reader_mb": round(
+                    doubled["peak_mb"] - bare_big["peak_mb"], 1
+                ),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,502 @@
+"""Running a plan: tables made or filled through the engine's facade, as the acting user, in
+one write transaction (a failure leaves nothing behind; a dry run rolls everything back).
+
+Rows go in a chunk at a time with `Table.insert_many` (or `update_many` for upserts). A value
+its field refuses is kept as text in a companion "<field> (original)" field (or, if the plan
+says so or the row cannot go in without it, the row is held back); either way it is in the
+report with its row number, column, value and reason, so nothing is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any
+
+from ..errors import Problem, TesseraError, ValidationError, ValueProblem
+from ..names import name_key
+from .guard import ImportRefused
+from .infer import EXCEL_EPOCH, JUNK_WORDS
+from .layout import Layout
+from .plan import ColumnPlan, ImportPlan, SheetPlan
+from .planner import Source, check_types
+from .readers import Sheet
+from .report import Entry, Report
+from .scan import Progress, chunks
+
+HOLD = {"required", "not_unique", "unique"}  # problems a companion field cannot solve
+TEXT_TYPES = {"text", "long_text", "email", "url", "phone", "single_select", "multiple_select"}
+Convert = Callable[[Sequence[Any]], list[Any]]
+
+
+@dataclass
+class SheetResult:
+    sheet: str
+    table: str
+    table_id: int
+    created: bool
+    inserted: int = 0
+    updated: int = 0
+    held: int = 0
+    kept: int = 0
+    blank_rows: int = 0
+    linked: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    plan: ImportPlan
+    sheets: list[SheetResult]
+    report: Report
+    dry_run: bool = False
+
+    @property
+    def inserted(self) -> int:
+        return sum(s.inserted for s in self.sheets)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def run_import(
+    db: Any,
+    base: Any,
+    source: Source,
+    plan: ImportPlan,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    batch: int = 5000,
+) -> ImportResult:
+    """Import `source` into `base` (an engine Base) as `plan` says; `db` is the engine Database
+    acting as the importing user. Returns what was done and the report."""
+    check_types(plan)
+    report = Report()
+    results: list[SheetResult] = []
+    order = _link_order(plan)
+    try:
+        # a savepoint inside the transaction: a dry run (or a failure) undoes the import even
+        # when the caller's database is already in a transaction of its own
+        with db.transaction() as tx, tx.write():
+            tb = tx.base(base.id)
+            names = {name_key(t.name) for t in tb.tables()}
+            tables: dict[str, Any] = {}
+            for sp in order:
+                sheet = source.sheet(sp.sheet)
+                table, created = _table(tb, sp, plan, names)
+                tables[sp.sheet] = table
+                result = SheetResult(sp.sheet, table.name, table.id, created)
+                _fill(table, sheet, sp, plan, result, report, progress, batch)
+                results.append(result)
+            for sp, result in zip(order, results, strict=True):
+                _links(tables, sp, result)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    by_sheet = {r.sheet: r for r in results}
+    ordered = [by_sheet[s.sheet] for s in plan.sheets if s.sheet in by_sheet]
+    return ImportResult(plan, ordered, report, dry_run)
+
+
+def _link_order(plan: ImportPlan) -> list[SheetPlan]:
+    """Sheets to import, those that others link to first."""
+    todo = [s for s in plan.sheets if not s.skip]
+    targets = {c.link.sheet for s in todo for c in s.columns if c.link and c.link.use}
+    return [s for s in todo if s.sheet in targets] + [s for s in todo if s.sheet not in targets]
+
+
+def _table(base: Any, sp: SheetPlan, plan: ImportPlan, names: set[str]) -> tuple[Any, bool]:
+    if sp.existing:
+        table = base.table(sp.table)
+        schema = table.schema()
+        for c in sp.columns:
+            if not c.skip and not c.existing:
+                table.add_field(c.name, c.type, options=_options(c, plan))
+            elif not c.skip:
+                schema.field(c.name)  # NotFound names the field the plan expects
+        return table, False
+    name, n = sp.table, 1
+    while name_key(name) in names:
+        n += 1
+        name = f"{sp.table} {n}"
+    names.add(name_key(name))
+    specs = [
+        {"name": c.name, "type": _created_type(c), "options": _options(c, plan)}
+        for c in sp.columns
+        if not c.skip
+    ]
+    primary = sp.primary if sp.primary and not sp.column(sp.primary).skip else None
+    return base.create_table(name, specs, primary=primary), True
+
+
+def _created_type(c: ColumnPlan) -> str:
+    return "text" if c.link is not None and c.link.use else c.type
+
+
+def _options(c: ColumnPlan, plan: ImportPlan) -> dict[str, Any]:
+    if c.link is not None and c.link.use:
+        return {}
+    options = dict(c.options)
+    if c.type == "datetime":
+        options.setdefault("timezone", plan.timezone)
+    return options
+
+
+# --- values -------------------------------------------------------------------------------------
+def _as_text(v: Any) -> Any:
+    if type(v) is str:
+        return v
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    return str(v)
+
+
+def _serial(v: Any, *, with_time: bool) -> Any:
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        moment = dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=float(v))
+        return moment if with_time else moment.date()
+    return v
+
+
+def converter(c: ColumnPlan) -> Convert:
+    """How the column's cells become the values written to its field."""
+    kind = "text" if c.link is not None and c.link.use else c.type
+    pad = c.pad
+
+    def padded(v: Any) -> Any:
+        if isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer():
+            return str(int(v)).zfill(pad or 0)
+        return _as_text(v)
+
+    if kind in ("text", "long_text"):
+        if pad:
+            return lambda col: list(map(padded, col))
+        return lambda col: [v if type(v) is str else _as_text(v) for v in col]
+
+    def clean(col: Sequence[Any]) -> list[Any]:
+        if JUNK_WORDS.isdisjoint(col):
+            return list(col)
+        return [None if type(v) is str and v in JUNK_WORDS else v for v in col]
+
+    if pad:
+        return lambda col: [None if v is None else padded(v) for v in clean(col)]
+    if kind in ("email", "url"):
+        return lambda col: [v if type(v) is str or v is None else _as_text(v) for v in clean(col)]
+    if kind == "number" and not c.options.get("precision"):
+        return lambda col: [
+            int(v) if type(v) is float and v.is_integer() else v for v in clean(col)
+        ]
+
+    def serials(col: Sequence[Any], with_time: bool) -> list[Any]:
+        values = clean(col)
+        if set(map(type, values)).isdisjoint((int, float)):  # no serial numbers: as they are
+            return values
+        return [_serial(v, with_time=with_time) for v in values]
+
+    if kind == "date" and c.serial_dates:
+        return lambda col: serials(col, False)
+    if kind == "datetime":
+        return lambda col: serials(col, True)
+    if kind == "duration":
+        return lambda col: [
+            v.total_seconds() if isinstance(v, dt.timedelta) else v for v in clean(col)
+        ]
+    if kind in ("single_select", "multiple_select"):
+        return lambda col: [
+            None if v is None or v == "" else v if type(v) is str else _as_text(v)
+            for v in clean(col)
+        ]
+    return clean
+
+
+# --- rows ---------------------------------------------------------------------------------------
+class Originals:
+    """The file's values of a chunk's rows, row by row, made only for the rows asked for (a
+    value to keep aside or report): the chunk is held by column."""
+
+    def __init__(self, columns: Sequence[Sequence[Any]], rows: Sequence[int] | None = None):
+        self.columns = columns
+        self.rows = rows
+
+    def __getitem__(self, i: int) -> list[Any]:
+        r = self.rows[i] if self.rows is not None else i
+        return [col[r] for col in self.columns]
+
+    def take(self, indexes: Sequence[int]) -> Originals:
+        rows = self.rows
+        return Originals(self.columns, [rows[i] for i in indexes] if rows is not None else indexes)
+
+
+class _Writer:
+    """Writes the rows of one sheet into its table, handling values the fields refuse."""
+
+    def __init__(
+        self, table: Any, sp: SheetPlan, plan: ImportPlan, result: SheetResult, report: Report
+    ) -> None:
+        self.table, self.sp, self.plan = table, sp, plan
+        self.result, self.report = result, report
+        self.columns = [c for c in sp.columns if not c.skip]
+        self.by_name = {c.name: c for c in self.columns}
+        self.companions: dict[str, str] = {}
+        self.schema_names = {f.name for f in table.fields}
+
+    def companion(self, c: ColumnPlan) -> str:
+        name = self.companions.get(c.name)
+        if name is None:
+            name = f"{c.name} (original)"
+            n = 1
+            taken = {name_key(f.name) for f in self.table.fields}
+            while name_key(name) in taken:
+                n += 1
+                name = f"{c.name} (original {n})"
+            self.table.add_field(name, "long_text")
+            self.companions[c.name] = name
+        return name
+
+    def write(
+        self,
+        rows: list[dict[str, Any]],
+        numbers: list[int],
+        originals: Originals,
+        ids: list[int] | None = None,
+    ) -> None:
+        """Insert `rows` (or update the records `ids`), moving refused values aside."""
+        pending = list(range(len(rows)))
+        for _attempt in range(4):
+            if not pending:
+                return
+            try:
+                if ids is None:
+                    self.table.insert_many([rows[i] for i in pending])
+                    self.result.inserted += len(pending)
+                else:
+                    self.table.update_many([(ids[i], rows[i]) for i in pending])
+                    self.result.updated += len(pending)
+                return
+            except ValidationError as e:
+                pending = self._resolve(e.problems, pending, rows, numbers, originals)
+        for i in pending:  # still refused after every value was moved aside
+            self._hold(numbers[i], None, rows[i], "still refused", "仍被拒绝")
+
+    def _resolve(
+        self,
+        problems: list[Problem],
+        pending: list[int],
+        rows: list[dict[str, Any]],
+        numbers: list[int],
+        originals: Originals,
+    ) -> list[int]:
+        held: set[int] = set()
+        for p in problems:
+            if p.row is None or p.row >= len(pending):
+                raise ValidationError([p])
+            i = pending[p.row]
+            if i in held:
+                continue
+            c = self.by_name.get(p.field_name or "")
+            value = originals[i][self.columns.index(c)] if c is not None else None
+            if c is not None and p.code not in HOLD and self.plan.on_invalid == "keep":
+                name = self.companion(c)
+                rows[i][c.name] = None
+                rows[i][name] = _as_text(value)
+                self.result.kept += 1
+                self.report.add(
+                    Entry(
+                        self.sp.sheet,
+                        numbers[i] + 1,
+                        c.header or c.name,
+                        value,
+                        p.message_en,
+                        p.message_zh,
+                        "kept",
+                        name,
+                    )
+                )
+            else:
+                held.add(i)
+                self.result.held += 1
+                self.report.add(
+                    Entry(
+                        self.sp.sheet,
+                        numbers[i] + 1,
+                        c.header or c.name if c is not None else (p.field_name or ""),
+                        value,
+                        p.message_en,
+                        p.message_zh,
+                        "held",
+                    )
+                )
+        return [i for i in pending if i not in held]
+
+    def _hold(self, number: int, c: ColumnPlan | None, row: Any, en: str, zh: str) -> None:
+        self.result.held += 1
+        self.report.add(Entry(self.sp.sheet, number + 1, "", str(row), en, zh, "held"))
+
+
+def _fill(
+    table: Any,
+    sheet: Sheet,
+    sp: SheetPlan,
+    plan: ImportPlan,
+    result: SheetResult,
+    report: Report,
+    progress: Progress | None,
+    batch: int,
+) -> None:
+    writer = _Writer(table, sp, plan, result, report)
+    columns = writer.columns
+    convert = [converter(c) for c in columns]
+    names = [c.name for c in columns]
+    sources = [c.source for c in columns]
+    layout = Layout(
+        header_rows=sp.header_rows,
+        headers=[""] * sp.width,
+        width=sp.width,
+        merged_body=[
+            m
+            for m in (
+                (r0 - sheet.row_base, c0 - sheet.col_base, r1 - sheet.row_base, c1 - sheet.col_base)
+                for r0, c0, r1, c1 in sheet.merged
+            )
+            if m[0] >= sp.first_row
+        ],
+    )
+    key = sp.key if sp.key is not None and sp.key in names else None
+    key_at = names.index(key) if key is not None else -1
+    existing = _existing_keys(table, key) if key is not None and sp.mode == "upsert" else None
+    seen: dict[str, int] = {}
+    done = 0
+    for numbers, chunk, blank in chunks(sheet, layout, sp.width, size=batch):
+        result.blank_rows += blank
+        if not chunk:
+            continue
+        cells = list(zip(*chunk, strict=True))
+        picked = [cells[s] if s < len(cells) else ("",) * len(chunk) for s in sources]
+        values = [f(col) for f, col in zip(convert, picked, strict=True)]
+        originals = Originals(picked)
+        # dicts made by C-level map: no Python code runs per row
+        rows: list[dict[str, Any]] = list(
+            map(dict, map(zip, repeat(names), zip(*values, strict=True)))
+        )
+        if key is not None:
+            rows, numbers, originals, updates = _by_key(
+                writer, rows, numbers, originals, key, key_at, seen, existing, sp.dedupe
+            )
+            if updates:
+                u_rows, u_numbers, u_originals, u_ids = updates
+                writer.write(u_rows, u_numbers, u_originals, u_ids)
+        writer.write(rows, numbers, originals)
+        done += len(chunk)
+        if progress is not None:
+            progress(sp.sheet, done, sp.rows or None)
+
+
+def _key_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    text = _as_text(v)
+    return text.strip() or None if isinstance(text, str) else None
+
+
+def _existing_keys(table: Any, key: str) -> dict[str, int]:
+    from ..exports import iter_records
+
+    f = table.field(key)
+    out: dict[str, int] = {}
+    for rec in iter_records(table, fields=[f.id]):
+        value = rec.by_id.get(f.id)
+        text = f.type.to_text(value) if value is not None else ""
+        if text:
+            out.setdefault(text.strip(), rec.id)
+    return out
+
+
+def _by_key(
+    writer: _Writer,
+    rows: list[dict[str, Any]],
+    numbers: list[int],
+    originals: Originals,
+    key: str,
+    key_at: int,
+    seen: dict[str, int],
+    existing: dict[str, int] | None,
+    dedupe: bool,
+) -> tuple[
+    list[dict[str, Any]],
+    list[int],
+    Originals,
+    tuple[list[dict[str, Any]], list[int], Originals, list[int]] | None,
+]:
+    """Rows split by their key: new ones to insert, known ones to update (upsert), repeats of
+    an earlier row of the file held back (dedupe)."""
+    f = writer.table.field(key) if existing is not None else None
+    keep: list[int] = []
+    update: list[int] = []
+    ids: list[int] = []
+    for i, row in enumerate(rows):
+        text = _key_text(row.get(key))
+        if text is not None and f is not None:
+            with suppress(TesseraError, ValueProblem):  # the write reports a refused key
+                text = f.type.to_text(f.type.normalize(row.get(key))).strip() or text
+        if text is not None and dedupe and text in seen:
+            writer.result.held += 1
+            writer.report.add(
+                Entry(
+                    writer.sp.sheet,
+                    numbers[i] + 1,
+                    key,
+                    originals[i][key_at],
+                    f"The key {text!r} repeats row {seen[text]}",
+                    f"键值 {text!r} 与第 {seen[text]} 行重复",
+                    "duplicate",
+                )
+            )
+            continue
+        if text is not None:
+            seen[text] = numbers[i] + 1
+        if existing is not None and text is not None and text in existing:
+            update.append(i)
+            ids.append(existing[text])
+        else:
+            keep.append(i)
+    updates = None
+    if update:
+        u_rows = [{k: v for k, v in rows[i].items() if v is not None and v != ""} for i in update]
+        updates = (
+            u_rows,
+            [numbers[i] for i in update],
+            originals.take(update),
+            ids,
+        )
+    return (
+        [rows[i] for i in keep],
+        [numbers[i] for i in keep],
+        originals.take(keep),
+        updates,
+    )
+
+
+def _links(tables: dict[str, Any], sp: SheetPlan, result: SheetResult) -> None:
+    """Turn the columns that hold another sheet's keys into links to its table."""
+    table = tables[sp.sheet]
+    for c in sp.columns:
+        if c.skip or c.link is None or not c.link.use:
+            continue
+        target = tables.get(c.link.sheet)
+        if target is None:
+            raise ImportRefused(
+                f"Column {c.name!r} links to sheet {c.link.sheet!r}, which is not imported",
+                f"列 {c.name!r} 关联的工作表 {c.link.sheet!r} 未被导入",
+            )
+        table.change_type(c.name, "link", {"table": target.id, "multiple": c.link.multiple})
+        result.linked.append(c.name)

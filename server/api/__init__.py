@@ -1,0 +1,13 @@
+"""The APIs: Tessera's own JSON API under `/api/` (described by OpenAPI at /api/openapi.json,
+browsable at /api/docs) and the Airtable-compatible API under `/v0/`. Both act as the request's
+user through the engine facade, so every call passes the one permission check."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from . import airtable, openapi, tessera
+
+
+def routes() -> list[BaseRoute]:
+    return [*openapi.routes, *tessera.routes(), *airtable.routes]
