@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import sys
@@ -179,6 +180,7 @@ def main() -> int:
     thread.join(timeout=10)
     session.close()
     db.close()
+    shutil.rmtree(folder, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in (("engine", engine_t), ("api", api_t), ("v0", v0_t))}
     result = {
         "rows": args.rows,

@@ -223,3 +223,27 @@ def test_schemathesis_finds_no_server_errors(tmp_path: Any) -> None:
     db.close()
     assert failures == []
     assert len(statuses) > 2 * len(list(schema.get_all_operations())) and 200 in statuses
+
+
+def test_import_a_csv_file(client: Any) -> None:
+    base_id, table_id = make_table(client)
+    data = "Name,Phone,Spent\n王五,13700137000,88\n赵六,13600136000,12.5\n".encode()
+    url = f"/api/bases/{base_id}/imports"
+    dry = client.post(
+        url, params={"filename": "more.csv", "into": "客户", "dry_run": "true"}, content=data
+    )
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["dry_run"] is True
+    assert client.get(f"/api/tables/{table_id}/records").json()["total"] == 0
+    done = client.post(url, params={"filename": "more.csv", "into": "客户"}, content=data).json()
+    assert done["inserted"] == 2 and done["sheets"][0]["table_id"] == table_id
+    names = [
+        r["fields"]["Name"] for r in client.get(f"/api/tables/{table_id}/records").json()["records"]
+    ]
+    assert names == ["王五", "赵六"]
+    new = client.post(url, params={"filename": "订单.csv"}, content=b"Ref,Qty\nA-1,2\n").json()
+    assert new["sheets"][0]["created"] is True and new["inserted"] == 1
+    bad = client.post(url, params={"filename": "x.txt"}, content=b"hello")
+    assert bad.status_code == 422
+    junk = client.post(url, params={"filename": "x.xlsx"}, content=b"not a workbook")
+    assert junk.status_code == 422 and junk.json()["error"]["message"]["zh"]

@@ -61,3 +61,12 @@ def test_api_benchmark() -> None:
         value = result[key]
         assert isinstance(value, int | float) and value > 0, key
     assert result["rows"] == 3000 and result["same_page_size"] is True
+
+
+def test_ui_page_benchmark() -> None:
+    result = run_benchmark("ui_page.py", "--rows", "3000", "--requests", "3")
+    for key in ("ratio", "html_median_ms", "api_median_ms", "html_per_s", "api_per_s"):
+        value = result[key]
+        assert isinstance(value, int | float) and value > 0, key
+    # the page carries one page of rows, never the table
+    assert result["rows_rendered"] == result["rows_listed"] == 100

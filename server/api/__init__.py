@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import airtable, openapi, tessera
+from . import airtable, endpoints, openapi, tessera, tessera_files, tessera_records, tessera_views
+
+MODULES = (tessera, tessera_records, tessera_files, tessera_views)  # each registers its endpoints
 
 
 def routes() -> list[BaseRoute]:
-    return [*openapi.routes, *tessera.routes(), *airtable.routes]
+    return [*openapi.routes, *endpoints.routes(), *airtable.routes]

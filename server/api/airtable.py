@@ -15,7 +15,9 @@ from starlette.routing import Route
 from engine.errors import NotFound, TesseraError
 
 from . import airtable_meta as meta
+from . import airtable_options as options
 from . import airtable_records as records
+from . import airtable_writes as writes
 from . import ids
 from .access import Caller, caller
 from .errors import airtable_response, from_pydantic
@@ -60,33 +62,33 @@ async def _records(request: Request, who: Caller, path: list[str]) -> Any:
     if len(path) == 2:
         b, t = path
         if method == "GET":
-            opts = records.options_from_query(params)
+            opts = options.options_from_query(params)
             return await off_loop(lambda: records.list_records(who, b, t, opts))
         if method == "DELETE":
             refs = [v for k, v in params if k in ("records[]", "records")]
-            done = await off_loop(lambda: records.delete_records(who, b, t, refs))
+            done = await off_loop(lambda: writes.delete_records(who, b, t, refs))
             return {"records": [{"id": ids.encode("rec", i), "deleted": True} for i in done]}
         data = await body(request)
         if method == "POST":
-            return await off_loop(lambda: records.create_records(who, b, t, data))
+            return await off_loop(lambda: writes.create_records(who, b, t, data))
         replace = method == "PUT"
-        return await off_loop(lambda: records.update_records(who, b, t, data, replace=replace))
+        return await off_loop(lambda: writes.update_records(who, b, t, data, replace=replace))
     if len(path) == 3:
         b, t, r = path
         if r == "listRecords" and method == "POST":
-            opts = records.options_from_body(await body(request), params)
+            opts = options.options_from_body(await body(request), params)
             return await off_loop(lambda: records.list_records(who, b, t, opts))
         if method == "GET":
-            opts = records.options_from_query(params)
+            opts = options.options_from_query(params)
             return await off_loop(lambda: records.get_record(who, b, t, r, opts))
         if method == "DELETE":
-            done = await off_loop(lambda: records.delete_records(who, b, t, [r]))
+            done = await off_loop(lambda: writes.delete_records(who, b, t, [r]))
             return {"id": ids.encode("rec", done[0]), "deleted": True}
         if method in ("PATCH", "PUT"):
             data = await body(request)
             replace = method == "PUT"
             return await off_loop(
-                lambda: records.update_records(who, b, t, data, replace=replace, record_ref=r)
+                lambda: writes.update_records(who, b, t, data, replace=replace, record_ref=r)
             )
     raise _not_found()
 

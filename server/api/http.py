@@ -17,6 +17,7 @@ from .errors import ApiError
 
 T = TypeVar("T")
 MAX_BODY = int(os.environ.get("TESSERA_API_MAX_BODY", str(5 * 1024 * 1024)))
+MAX_UPLOAD = int(os.environ.get("TESSERA_API_MAX_UPLOAD", str(100 * 1024 * 1024)))  # imports
 
 
 def segments(request: Request, prefix: str) -> list[str]:
@@ -50,12 +51,12 @@ async def body(request: Request) -> Any:
         ) from None
 
 
-def too_large() -> ApiError:
+def too_large(limit: int = MAX_BODY) -> ApiError:
     return ApiError(
         413,
         "body_too_large",
-        f"The request body is larger than {MAX_BODY} bytes",
-        f"请求体超过 {MAX_BODY} 字节",
+        f"The request body is larger than {limit} bytes",
+        f"请求体超过 {limit} 字节",
         airtable_type="REQUEST_TOO_LARGE",
     )
 

@@ -228,4 +228,24 @@ class FilterPatch(Strict):
     filter: FilterGroup | None = None
 
 
+# --- imports ------------------------------------------------------------------------------------
+class SheetOut(BaseModel):
+    sheet: str
+    table: str
+    table_id: int
+    created: bool
+    inserted: int
+    updated: int
+    held: int
+    kept: int
+
+
+class ImportOut(BaseModel):
+    dry_run: bool
+    inserted: int
+    held_rows: int
+    kept_values: int
+    sheets: list[SheetOut]
+
+
 __all__ = ["QuerySpec"]

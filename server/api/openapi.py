@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import models as m
-from .tessera import ENDPOINTS
+from .endpoints import ENDPOINTS
 
 REF = "#/components/schemas/{model}"
 ERRORS = {
@@ -79,7 +79,14 @@ def document() -> dict[str, Any]:
                 },
             },
         }
-        if ep.request is not None:
+        if ep.raw_body:
+            op["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        elif ep.request is not None:
             op["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": _schema(ep.request, components)}},
