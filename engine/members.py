@@ -67,7 +67,7 @@ class NewInvitation:
 
 
 def check_role(role: str) -> str:
-    if role.startswith("role:") and role[5:].isdigit():  # a base's own role (engine.roles)
+    if role.startswith("role:") and role[5:].isdecimal():  # a base's own role (engine.roles)
         return role
     if role not in meta.ROLES:
         raise SchemaError(

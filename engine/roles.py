@@ -123,7 +123,7 @@ def find_role(conn: Connection, base_id: int, ref: str) -> str:
 def is_role_of_base(conn: Connection, base_id: int, key: str) -> bool:
     if key in meta.ROLES:
         return True
-    if not key.startswith(CUSTOM) or not key[len(CUSTOM) :].isdigit():
+    if not key.startswith(CUSTOM) or not key[len(CUSTOM) :].isdecimal():
         return False
     r = meta.roles
     found = conn.execute(

@@ -326,11 +326,11 @@ def value_from_form(
         chosen = [str(x) for x in getlist("value") if str(x).strip()]
         return chosen or None
     if k in ("users", "link"):
-        ids = [int(x) for x in getlist("value") if str(x).strip().isdigit()]
+        ids = [int(x) for x in getlist("value") if str(x).strip().isdecimal()]
         return ids or None
     if k == "user":
         raw = str(form.get("value", "")).strip()
-        return int(raw) if raw.isdigit() else (raw or None)
+        return int(raw) if raw.isdecimal() else (raw or None)
     if k == "attachment":
         kept = _kept_files(getlist("keep"))
         return [*kept, *uploaded] or None

@@ -88,7 +88,7 @@ def parse(form: Any, schema: TableSchema) -> FilterGroup:
         item: Item | None = None
         if kind == "group":
             item = groups[path] = FilterGroup(conjunction=_conj(_get(form, f"{path}.conj")))
-        elif kind == "saved" and _get(form, f"{path}.saved").isdigit():
+        elif kind == "saved" and _get(form, f"{path}.saved").isdecimal():
             item = SavedFilterRef(saved_filter=int(_get(form, f"{path}.saved")))
         elif kind == "cond":
             item = _condition(form, path, schema)
@@ -104,7 +104,7 @@ def _conj(text: str) -> Any:
 def _condition(form: Any, path: str, schema: TableSchema) -> Condition | None:
     ref = _get(form, f"{path}.field")
     try:
-        f = schema.field(int(ref)) if ref.isdigit() else None
+        f = schema.field(int(ref)) if ref.isdecimal() else None
     except Exception:
         f = None
     if f is None:
@@ -127,12 +127,12 @@ def _condition(form: Any, path: str, schema: TableSchema) -> Condition | None:
         value = _get(form, f"{path}.value") or WITHIN_CHOICES[0]
     elif editor in ("option", "user"):
         value = _get(form, f"{path}.value") or None
-        if editor == "user" and value and value.isdigit():
+        if editor == "user" and value and value.isdecimal():
             value = int(value)
     elif editor in ("options", "users"):
-        value = [int(v) if editor == "users" and v.isdigit() else v for v in values] or None
+        value = [int(v) if editor == "users" and v.isdecimal() else v for v in values] or None
     elif editor == "records":
-        value = [int(v) for v in values if v.isdigit()] or None
+        value = [int(v) for v in values if v.isdecimal()] or None
     return Condition(field=f.id, op=op, value=value)
 
 
@@ -167,7 +167,7 @@ def edit(group: FilterGroup, action: str, schema: TableSchema) -> FilterGroup:
     if verb == "remove":
         return _remove(group, path)
     if verb == "add_saved":
-        if path.isdigit():
+        if path.isdecimal():
             group.items.append(SavedFilterRef(saved_filter=int(path)))
         return group
     target = _at(group, path)
@@ -190,7 +190,7 @@ def edit(group: FilterGroup, action: str, schema: TableSchema) -> FilterGroup:
 def _at(group: FilterGroup, path: str) -> Item | None:
     node: Item = group
     for part in [p for p in path.split(".") if p]:
-        if not isinstance(node, FilterGroup) or not part.isdigit() or int(part) >= len(node.items):
+        if not isinstance(node, FilterGroup) or not part.isdecimal() or int(part) >= len(node.items):
             return None
         node = node.items[int(part)]
     return node
@@ -199,7 +199,7 @@ def _at(group: FilterGroup, path: str) -> Item | None:
 def _remove(group: FilterGroup, path: str) -> FilterGroup:
     parent_path, _, index = path.rpartition(".")
     parent = _at(group, parent_path)
-    if isinstance(parent, FilterGroup) and index.isdigit() and int(index) < len(parent.items):
+    if isinstance(parent, FilterGroup) and index.isdecimal() and int(index) < len(parent.items):
         del parent.items[int(index)]
     return group
 

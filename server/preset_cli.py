@@ -140,7 +140,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from views.presets import export_preset
 
     with engine.connect(args.db) as db:
-        ref: str | int = int(args.base) if args.base.isdigit() else args.base
+        ref: str | int = int(args.base) if args.base.isdecimal() else args.base
         data = export_preset(db, ref)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.out:

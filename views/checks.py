@@ -132,7 +132,7 @@ def _kanban(schema: TableSchema, config: KanbanConfig) -> KanbanConfig:
         )
     options = set(f.type.choice_names()) if isinstance(f.type, SingleSelectType) else None
     for key in [*config.stack_order, *config.collapsed]:
-        fits = key == "" or (key in options if options is not None else key.isdigit())
+        fits = key == "" or (key in options if options is not None else key.isdecimal())
         if not fits:
             raise invalid(
                 "stack",

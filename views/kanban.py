@@ -66,7 +66,7 @@ def _value(f: FieldDef, key: str) -> Any:
         return None
     if isinstance(f.type, SingleSelectType):
         return key
-    if key.isdigit():
+    if key.isdecimal():
         return int(key)
     raise QueryError(f"{key!r} is not a stack of {f.name!r}", f"{key!r} 不是字段 {f.name!r} 的分组")
 
@@ -98,7 +98,7 @@ def stacks(
     if isinstance(f.type, SingleSelectType):
         found += [Stack(c.name, c.name, c.name, 0, False, c.color) for c in f.type.options.choices]
     else:
-        ids = {int(k) for k in [*config.stack_order, *counts] if k.isdigit()}
+        ids = {int(k) for k in [*config.stack_order, *counts] if k.isdecimal()}
         u = meta.users
         names = dict(conn.execute(select(u.c.id, u.c.name).where(u.c.id.in_(ids))).all())
         found += [Stack(str(i), i, names.get(i, str(i)), 0, False) for i in sorted(ids)]

@@ -102,7 +102,7 @@ def _attachment(item: Any) -> dict[str, Any]:
 
 def _count(value: Any, key: str) -> int:
     """A size, width or height: a whole number of bytes or pixels, not negative."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         value = int(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -225,7 +225,7 @@ class PhoneType(_CheckedText):
     def check(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
         m = PHONE_RE.match(text)
-        if not m or sum(ch.isdigit() for ch in m.group(1)) < 3:
+        if not m or sum(ch.isdecimal() for ch in m.group(1)) < 3:
             raise problem(
                 "invalid_phone",
                 f"{text[:60]!r} is not a phone number (digits, spaces, '-', '()' and a leading '+')",

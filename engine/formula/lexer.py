@@ -59,7 +59,7 @@ def tokenize(text: str) -> list[Token]:
         elif ch in _PUNCT:
             tokens.append(Token(_PUNCT[ch], ch, i, i + 1))
             i += 1
-        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif ch.isdecimal() or (ch == "." and i + 1 < n and text[i + 1].isdecimal()):
             tokens.append(_number(text, i))
             i = tokens[-1].end
         elif ch in _QUOTES:
@@ -100,18 +100,18 @@ def _unexpected_char(ch: str, i: int) -> FormulaError:
 
 def _number(text: str, i: int) -> Token:
     n, j = len(text), i
-    while j < n and text[j].isdigit():
+    while j < n and text[j].isdecimal():
         j += 1
     if j < n and text[j] == ".":
         j += 1
-        while j < n and text[j].isdigit():
+        while j < n and text[j].isdecimal():
             j += 1
     if j < n and text[j] in "eE":
         k = j + 1
         if k < n and text[k] in "+-":
             k += 1
-        if k < n and text[k].isdigit():
-            while k < n and text[k].isdigit():
+        if k < n and text[k].isdecimal():
+            while k < n and text[k].isdecimal():
                 k += 1
             j = k
     return Token(T.NUMBER, text[i:j], i, j)

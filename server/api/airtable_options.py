@@ -94,7 +94,7 @@ def options_from_query(params: Sequence[tuple[str, str]]) -> ListOptions:
             opts.by_field_id = _bool(value)
         elif key.startswith("sort["):
             parts = key[5:].rstrip("]").split("][")
-            if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in ("field", "direction"):
+            if len(parts) != 2 or not parts[0].isdecimal() or parts[1] not in ("field", "direction"):
                 raise bad_request(f"Unknown parameter {key!r}", f"未知参数 {key!r}")
             sorts.setdefault(int(parts[0]), {})[parts[1]] = value
     if fields:

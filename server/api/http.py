@@ -32,7 +32,7 @@ def segments(request: Request, prefix: str) -> list[str]:
 async def body(request: Request) -> Any:
     """The JSON body (None when there is none); 413 above the limit, 400 if it is not JSON."""
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_BODY:
+    if length and length.isdecimal() and int(length) > MAX_BODY:
         raise too_large()
     data = await request.body()
     if len(data) > MAX_BODY:

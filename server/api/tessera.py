@@ -51,7 +51,7 @@ def base_out(b: engine.Base) -> m.BaseOut:
 
 def field_keys(fields: dict[str, Any]) -> dict[Any, Any]:
     """Field keys are names, or ids written as numbers."""
-    return {int(k) if k.isdigit() else k: v for k, v in fields.items()}
+    return {int(k) if k.isdecimal() else k: v for k, v in fields.items()}
 
 
 def table_of(c: Call) -> engine.Table:

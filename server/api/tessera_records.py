@@ -42,7 +42,7 @@ def _query(c: Call, spec: QuerySpec) -> m.RecordPage:
 
 def page_of(q: dict[str, str]) -> Page:
     raw = q.get("page_size", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    if not raw.isdecimal() or not 1 <= int(raw) <= 1000:
         raise bad_request(
             "page_size must be a whole number from 1 to 1000", "page_size 必须是 1 到 1000 的整数"
         )

@@ -89,9 +89,9 @@ async def tokens_page(request: Request) -> Response:
 async def create_token(request: Request) -> Response:
     ctx = context(request)
     form = await request.form()
-    base_ids = [int(str(v)) for v in form.getlist("base") if str(v).isdigit()]
+    base_ids = [int(str(v)) for v in form.getlist("base") if str(v).isdecimal()]
     days = form_text(form, "expires")
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=int(days)) if days.isdigit() else None
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=int(days)) if days.isdecimal() else None
     try:
         made = ctx.db.create_token(
             form_text(form, "name"),

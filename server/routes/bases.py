@@ -86,7 +86,7 @@ async def order_tables(request: Request) -> Response:
     ctx = context(request)
     base = ctx.base(int_param(request, "base_id"))
     form = await request.form()
-    ids = [int(str(v)) for v in form.getlist("table") if str(v).isdigit()]
+    ids = [int(str(v)) for v in form.getlist("table") if str(v).isdecimal()]
     adapters.order_tables(base, ids)
     return Response(status_code=204)
 

@@ -113,7 +113,7 @@ async def field_config(request: Request) -> Response:
     table = ctx.table(int_param(request, "table_id"))
     params = request.query_params
     fid = params.get("field", "")
-    f = table.field(int(fid)) if fid.isdigit() else None
+    f = table.field(int(fid)) if fid.isdecimal() else None
     type_name = params.get("type", "text")
     if type_name not in REGISTRY:
         type_name = "text"

@@ -127,7 +127,7 @@ async def configure(request: Request) -> Response:
     form = await request.form()
     fields = []
     for fid in form.getlist("field"):
-        if not str(fid).isdigit() or not form_text(form, f"on.{fid}"):
+        if not str(fid).isdecimal() or not form_text(form, f"on.{fid}"):
             continue
         fields.append(
             {

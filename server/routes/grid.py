@@ -232,7 +232,7 @@ async def rows(request: Request) -> Response:
             previous = tuple(str(x) for x in json.loads(params["gk"]))
         except (ValueError, TypeError):
             previous = None
-    start = int(params.get("n", "0")) if str(params.get("n", "0")).isdigit() else 0
+    start = int(params.get("n", "0")) if str(params.get("n", "0")).isdecimal() else 0
     values = page(
         ctx, table, view, state, after=params.get("after"), start=start, previous=previous
     )

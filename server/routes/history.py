@@ -78,7 +78,7 @@ def _filters(request: Request) -> dict[str, Any]:
     if q.get("kind"):
         out["kind"] = q["kind"].strip()
     for key in ("user_id", "base_id"):
-        if (q.get(key) or "").strip().isdigit():
+        if (q.get(key) or "").strip().isdecimal():
             out[key] = int(q[key])
     for key, shift in (("since", 0), ("until", 1)):
         try:

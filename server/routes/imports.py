@@ -70,7 +70,7 @@ async def upload(request: Request) -> Response:
     limits = _limits()
     async with request.form(max_part_size=PASTE_MAX) as form:
         into_id = form_text(form, "into")
-        into = ctx.table(int(into_id)) if into_id.isdigit() else None
+        into = ctx.table(int(into_id)) if into_id.isdecimal() else None
         if into is not None and into.schema().base_id != base.id:
             raise engine.NotFound("No such table in this base", "此数据库中没有该数据表")
         item = form.get("file")
@@ -185,7 +185,7 @@ def apply(form: FormData, job: import_jobs.Job, source: Any, fields: dict[str, A
             if primary is not None:
                 sp.primary = sp.columns[primary].name
         key = form_text(form, p + "key")
-        chosen = sp.columns[int(key)] if key.isdigit() and int(key) < len(sp.columns) else None
+        chosen = sp.columns[int(key)] if key.isdecimal() and int(key) < len(sp.columns) else None
         sp.key = chosen.name if chosen is not None and not chosen.skip else None
         if sp.existing:
             sp.mode = "upsert" if sp.key is not None else "append"

@@ -34,7 +34,7 @@ def _pasted_value(
             ]
             if match:
                 found.append(match[0])
-            elif part.isdigit():
+            elif part.isdecimal():
                 found.append(int(part))
             else:
                 return None, "unknown_user"

@@ -108,7 +108,7 @@ async def add_rule(request: Request) -> Response:
         if kind == "role":
             table.add_row_permission(filter_id, role=who)
         else:
-            table.add_row_permission(filter_id, user=int(who) if who.isdigit() else who)
+            table.add_row_permission(filter_id, user=int(who) if who.isdecimal() else who)
     except engine.TesseraError as e:
         return _rules(ctx, table, base, status=400, error=ctx.tr.message(e))
     return _rules(ctx, table, base)

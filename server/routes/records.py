@@ -134,7 +134,7 @@ async def grid_row(request: Request) -> Response:
     return ctx.render(
         "grid_row.html",
         cols=grid.columns(view, table.schema()),
-        item=grid.RowItem(record, int(n) if n.isdigit() else 0),
+        item=grid.RowItem(record, int(n) if n.isdecimal() else 0),
         users=ctx.user_names(),
         table=table,
     )
@@ -145,7 +145,7 @@ def _preset(table: engine.Table, form: Any) -> dict[int, Any]:
     is added to)."""
     out: dict[int, Any] = {}
     for key in form:
-        if key.startswith("set.") and key[4:].isdigit():
+        if key.startswith("set.") and key[4:].isdecimal():
             out[int(key[4:])] = form.get(key) or None
     return out
 
@@ -164,14 +164,14 @@ async def create_record(request: Request) -> Response:
 
         return new_record_form(ctx, table, preset, retarget=True)
     view_id = form_text(form, "view")
-    if form_text(form, "then") == "row" and view_id.isdigit():
+    if form_text(form, "then") == "row" and view_id.isdecimal():
         view = ctx.views(table).get(int(view_id))
         n = form_text(form, "n")
         return ctx.render(
             "grid_row.html",
             headers={"HX-Trigger": json.dumps({"recordCreated": {"record": record.id}})},
             cols=grid.columns(view, table.schema()),
-            item=grid.RowItem(record, int(n) + 1 if n.isdigit() else 0),
+            item=grid.RowItem(record, int(n) + 1 if n.isdecimal() else 0),
             users=ctx.user_names(),
             table=table,
             fresh=True,
@@ -184,7 +184,7 @@ async def create_record(request: Request) -> Response:
 
 
 def _ids(form: Any) -> list[int]:
-    return [int(str(v)) for v in form.getlist("record") if str(v).isdigit()]
+    return [int(str(v)) for v in form.getlist("record") if str(v).isdecimal()]
 
 
 async def delete_records(request: Request) -> Response:
@@ -205,7 +205,7 @@ async def batch_edit(request: Request) -> Response:
     form = await request.form()
     ids = _ids(form)
     fid = form_text(form, "field")
-    if not fid.isdigit():
+    if not fid.isdecimal():
         raise engine.NotFound("Choose a field", "请选择字段")
     f = table.field(int(fid))
     if cells.editor_kind(f) is None:
@@ -220,7 +220,7 @@ async def batch_editor(request: Request) -> Response:
     ctx = context(request)
     table = ctx.table(int_param(request, "table_id"))
     fid = request.query_params.get("field", "")
-    if not fid.isdigit():
+    if not fid.isdecimal():
         return Response("", media_type="text/html")
     f = table.field(int(fid))
     return ctx.render(

@@ -200,7 +200,7 @@ async def create_link(request: Request) -> Response:
         allow_export = bool(form.get("export"))
     expires = None
     if days:
-        if not days.isdigit() or not 0 < int(days) <= 3650:
+        if not days.isdecimal() or not 0 < int(days) <= 3650:
             raise engine.SchemaError(
                 "The expiry is a number of days from 1 to 3650", "有效期应为 1 到 3650 天"
             )

@@ -200,7 +200,7 @@ async def share_filter(request: Request) -> Response:
 def _pairs(form: Any, prefix: str) -> list[tuple[str, str]]:
     fields = [str(v) for v in form.getlist(f"{prefix}.field")]
     dirs = [str(v) for v in form.getlist(f"{prefix}.dir")]
-    return [(f, d) for f, d in zip(fields, dirs, strict=False) if f.isdigit()]
+    return [(f, d) for f, d in zip(fields, dirs, strict=False) if f.isdecimal()]
 
 
 async def order_panel(request: Request) -> Response:
@@ -220,7 +220,7 @@ async def order_panel(request: Request) -> Response:
         free = [f for f in _sortable(schema) if f.id not in used]
         if free and (name == "sort" or len(pairs) < 3):
             pairs.append((str(free[0].id), "asc"))
-    elif action.startswith("remove:") and action[7:].isdigit():
+    elif action.startswith("remove:") and action[7:].isdecimal():
         index = int(action[7:])
         pairs = [p for i, p in enumerate(pairs) if i != index]
     direction = {"asc", "desc"}
@@ -239,8 +239,8 @@ async def fields_panel(request: Request) -> Response:
     table, view = _load(ctx, request)
     form = await request.form()
     schema = table.schema()
-    order = [int(str(v)) for v in form.getlist("order") if str(v).isdigit()]
-    shown = {int(str(v)) for v in form.getlist("shown") if str(v).isdigit()}
+    order = [int(str(v)) for v in form.getlist("order") if str(v).isdecimal()]
+    shown = {int(str(v)) for v in form.getlist("shown") if str(v).isdecimal()}
     action = form_text(form, "action")
     known = [f.id for f in schema.fields]
     if action == "show_all":
@@ -265,7 +265,7 @@ async def column_action(request: Request) -> Response:
     state = ViewState.of(view, form)
     fid = form_text(form, "field")
     what = form_text(form, "what")
-    if not fid.isdigit():
+    if not fid.isdecimal():
         raise engine.NotFound("No such field", "没有此字段")
     field_id = int(fid)
     query = state.query

@@ -77,7 +77,7 @@ async def create_view(request: Request) -> Response:
     query: Any = None
     config: Any = None
     source_id = form_text(form, "from")
-    if source_id.isdigit():
+    if source_id.isdecimal():
         source = views.get(int(source_id))
         state = ViewState.of(source, form)
         query = state.query
@@ -115,7 +115,7 @@ async def order_views(request: Request) -> Response:
     table = ctx.table(int_param(request, "table_id"))
     views = ctx.views(table)
     form = await request.form()
-    ids = [int(str(v)) for v in form.getlist("view") if str(v).isdigit()]
+    ids = [int(str(v)) for v in form.getlist("view") if str(v).isdecimal()]
     current = [v.id for v in views.list()]
     for before, view_id in pairwise(ids):
         if current.index(view_id) != current.index(before) + 1:
