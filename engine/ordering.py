@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
-from . import history, permissions
+from . import history, permission_writes
 from .batch import WriteContext, require_live
 from .model import TableSchema
 
@@ -29,7 +29,7 @@ def move(
     anchor_id = before if before is not None else after
     if anchor_id is None or (before is not None and after is not None):
         raise ValueError("give exactly one of before= or after=")
-    schema = permissions.editable(conn, schema, [record_id, anchor_id])
+    schema = permission_writes.editable(conn, schema, [record_id, anchor_id])
     table = schema.sql
     require_live(conn, schema, [record_id, anchor_id])
     if anchor_id == record_id:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.types import TypeEngine
 
-from . import history, permissions, relations
+from . import history, permission_writes, relations
 from .batch import WriteContext, context, require_live
 from .batch import problem as _problem
 from .batch import raise_problems as _raise
@@ -172,7 +172,7 @@ def create(ctx: WriteContext, schema: TableSchema, rows: Sequence[Mapping[Any, A
         return []
     restricted = schema
     if schema.access is not None:  # the acting user's limits; then write with the whole table
-        schema = permissions.writable(
+        schema = permission_writes.writable(
             ctx.conn, schema, {k for row in rows for k in row}, what="create"
         )
     problems: list[Problem] = []
@@ -210,7 +210,7 @@ def create(ctx: WriteContext, schema: TableSchema, rows: Sequence[Mapping[Any, A
     changes.add(schema.id, ROWS, ids)
     relations.write_links(conn, schema, ids, link_columns, changes, creating=True)
     relations.after_write(conn, schema.base_id, changes)
-    permissions.require_created_visible(conn, restricted, ids)
+    permission_writes.require_created_visible(conn, restricted, ids)
     return ids
 
 
@@ -333,8 +333,8 @@ def update_many(
     conn = ctx.conn
     if schema.access is not None:  # the acting user's limits; then write with the whole table
         keys = {k for _, fields in changes for k in fields}
-        restricted, schema = schema, permissions.writable(conn, schema, keys)
-        permissions.require_visible(conn, restricted, ids)
+        restricted, schema = schema, permission_writes.writable(conn, schema, keys)
+        permission_writes.require_visible(conn, restricted, ids)
     require_live(conn, schema, ids)
     if expected_versions:
         _check_versions(conn, schema, expected_versions)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import history, permissions, relations
+from . import history, permission_writes, relations
 from .batch import WriteContext, raise_problems, require_live
 from .computed import ROWS, Changes
 from .errors import NotFound
@@ -21,7 +21,7 @@ CHUNK = 1000
 def trash(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
     """Move records to the trash; they keep their values and links and can be restored. The
     sub-table rows of a parent go with it, at the same instant."""
-    schema = permissions.editable(ctx.conn, schema, ids, delete=True)
+    schema = permission_writes.editable(ctx.conn, schema, ids, delete=True)
     require_live(ctx.conn, schema, ids)
     changes = Changes()
     _trash(ctx, schema, ids, changes)
@@ -62,7 +62,7 @@ def _live(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> list[in
 def restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
     """Bring records back from the trash, with the sub-table rows that were trashed with them.
     A unique value taken meanwhile is a ValidationError."""
-    schema = permissions.editable(ctx.conn, schema, ids, delete=True)
+    schema = permission_writes.editable(ctx.conn, schema, ids, delete=True)
     changes = Changes()
     _restore(ctx, schema, ids, changes)
     relations.after_write(ctx.conn, schema.base_id, changes)
@@ -127,7 +127,7 @@ def _restore(ctx: WriteContext, schema: TableSchema, ids: Sequence[int], changes
 
 def purge(ctx: WriteContext, schema: TableSchema, ids: Sequence[int]) -> None:
     """Delete records for good, from the trash or not; NotFound if any does not exist."""
-    schema = permissions.editable(ctx.conn, schema, ids, delete=True)
+    schema = permission_writes.editable(ctx.conn, schema, ids, delete=True)
     table = schema.sql
     found: set[int] = set()
     for k in range(0, len(ids), CHUNK):

@@ -10,6 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 from engine.errors import ValueProblem
 from engine.fields import REGISTRY
 from engine.fields.choice import COLORS
+from engine.fields.relational import ROLLUPS
 from engine.model import TableSchema
 
 from .routes._util import form_int, form_text
@@ -25,22 +26,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("autonumber", "created_time", "last_modified_time", "created_by", "last_modified_by"),
     ),
 )
-ROLLUP_FNS = (
-    "sum",
-    "average",
-    "min",
-    "max",
-    "count",
-    "count_filled",
-    "count_unique",
-    "earliest",
-    "latest",
-    "and",
-    "or",
-    "array_join",
-    "array_unique",
-    "most_frequent",
-)
+ROLLUP_FNS = ROLLUPS  # the engine's list, in its order
 TIMEZONES = (
     "Asia/Shanghai",
     "Asia/Hong_Kong",
