@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from . import permissions
+from .computed import is_volatile
 from .errors import NotFound
 from .model import TableSchema
+from .query import Compiler, QueryContext
 from .record import Record
 
 
@@ -34,6 +36,21 @@ def record_from_row(schema: TableSchema, row: Any) -> Record:
     )
 
 
+def _select(conn: Connection, schema: TableSchema) -> Select[Any]:
+    """The table's rows with formulas that use TODAY() or NOW() computed at this moment: their
+    columns hold nothing, and a record read by id must show what its grid row shows."""
+    volatile = {f.column: f for f in schema.fields if is_volatile(f)}
+    if not volatile:
+        return select(schema.sql)
+    compiler = Compiler(conn, schema, QueryContext())
+    return select(
+        *(
+            compiler.volatile(volatile[c.name]).label(c.name) if c.name in volatile else c
+            for c in schema.sql.c
+        )
+    )
+
+
 def read(
     conn: Connection, schema: TableSchema, ids: Sequence[int], *, include_trashed: bool = False
 ) -> list[Record]:
@@ -42,7 +59,7 @@ def read(
     found: dict[int, Record] = {}
     limits = permissions.row_clauses(conn, schema)  # a record outside the user's rows: not found
     for k in range(0, len(ids), 1000):
-        q = select(table).where(table.c.id.in_(list(ids[k : k + 1000])), *limits)
+        q = _select(conn, schema).where(table.c.id.in_(list(ids[k : k + 1000])), *limits)
         if not include_trashed:
             q = q.where(table.c.trashed_at.is_(None))
         for row in conn.execute(q):
@@ -67,7 +84,7 @@ def page(
     """Records in manual order, one page at a time (the query engine does filters and sorts)."""
     table = schema.sql
     q = (
-        select(table)
+        _select(conn, schema)
         .where(table.c.trashed_at.is_not(None) if trashed else table.c.trashed_at.is_(None))
         .where(*permissions.row_clauses(conn, schema))
         .order_by(table.c.position, table.c.id)

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import engine
 from engine.errors import SchemaError, ValidationError
@@ -450,4 +451,8 @@ def test_a_formula_of_today_is_computed_when_read(db: engine.Database, linked: A
     days = (today - dt.date(2024, 3, 5)).days
     assert people[a]["距今"] == days and people[a]["距今周"] == round(days / 7)
     assert people[nobody]["距今"] is None
-    assert cust.get(a)["距今"] is None  # not stored
+    assert cust.get(a)["距今"] == days  # read by id: computed, as in a page
+    schema = cust.schema()
+    with db.read() as conn:  # but never stored
+        stored = conn.execute(select(schema.sql.c[g.column]).where(schema.sql.c.id == a))
+        assert stored.scalar_one() is None

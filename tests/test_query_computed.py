@@ -117,3 +117,14 @@ def test_volatile_formulas_are_computed_at_the_clocks_now(db, crm) -> None:
             QueryContext(clock=Clock(now=NOW, timezone="Asia/Shanghai")),
         )
     assert [r["沉睡天数"] for r in result.records] == [2, 40, None]
+
+
+def test_a_record_read_by_id_shows_its_volatile_formulas(db, crm) -> None:
+    customers, _, cs, _ = crm
+    today = dt.datetime.now(dt.UTC).date()
+    with db.read() as conn:
+        listed = run(conn, load_table(conn, customers.id), QuerySpec(), QueryContext()).records
+    expected = [r["沉睡天数"] for r in listed]
+    assert expected[0] == (today - dt.date(2024, 3, 10)).days  # not blank, as in the grid
+    assert [customers.get(i)["沉睡天数"] for i in cs] == expected
+    assert [r["沉睡天数"] for r in customers.all()] == expected
