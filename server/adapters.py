@@ -17,9 +17,10 @@ from sqlalchemy import Connection, select, update
 import engine
 from engine import meta, permissions
 from engine.dates import Clock
+from engine.model import FieldDef
 from engine.operators import value_kind
 from engine.query import QueryContext, QueryResult, run
-from schemas.query import Condition, FilterGroup, Page, QuerySpec
+from schemas.query import Condition, FilterGroup, Page, QuerySpec, Sort
 from views import calendar, kanban, store
 from views.api import Views
 from views.model import View, ViewQuery
@@ -162,6 +163,42 @@ class Reader:
                 mode=mode,
                 search=search,
             )
+
+
+# --- the records linked to one record (the record panel's related lists) -----------------------
+RELATED_COLUMNS = 5
+_NOT_IN_LISTS = {"long_text", "attachment", "link", "lookup"}
+
+
+def related_records(
+    table: engine.Table, inverse_field: int, record_id: int, *, limit: int
+) -> tuple[list[FieldDef], QueryResult] | None:
+    """A page of the records of `table` whose link `inverse_field` points at `record_id`, with
+    the count of all of them: the primary field and a few short fields, newest first where the
+    table has a date. One query, through the user's permissions; None when the user cannot see
+    the link back (then there is nothing to filter on)."""
+    with table.db.read() as conn:
+        schema = permissions.schema_for(conn, table.id, table.db.user)
+        if not any(f.id == inverse_field for f in schema.fields):
+            return None
+        primary = schema.primary
+        others = [
+            f
+            for f in schema.fields
+            if f is not primary and f.id != inverse_field and f.type.name not in _NOT_IN_LISTS
+        ]
+        cols = ([primary] if primary is not None else []) + others[: RELATED_COLUMNS - 1]
+        dated = next((f for f in others if value_kind(f.type) in ("date", "datetime")), None)
+        spec = QuerySpec(
+            filter=FilterGroup(
+                items=[Condition(field=inverse_field, op="has_any_of", value=[record_id])]
+            ),
+            sorts=[Sort(field=dated.id, direction="desc")] if dated is not None else [],
+            fields=[f.id for f in cols],
+            page=Page(size=limit),
+            count=True,
+        )
+        return cols, run(conn, schema, spec, _context(conn, table.db))
 
 
 # --- records of another table (link pickers, pasted link titles) ------------------------------

@@ -192,6 +192,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "create_record": ("Create record", "创建记录"),
     "add_row": ("Add row", "添加行"),
     "no_rows": ("No rows yet", "还没有行"),
+    "related_more": ("The newest {shown} of {total}", "显示最新的 {shown} 条，共 {total} 条"),
     "history": ("History", "历史"),
     "history_created": ("Created by {who} · {when}", "{who} 创建于 {when}"),
     "history_updated": (

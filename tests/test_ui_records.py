@@ -240,6 +240,47 @@ def test_record_panel_shows_every_field_subtable_rows_and_history(ui, app_db):
     assert history[-1].startswith("某人 创建于")  # made through the Python API, by nobody
 
 
+def test_record_panel_lists_the_newest_linked_records(ui, app_db):
+    """A customer's panel is their whole picture: under the link to their orders, the newest
+    orders with a few of their fields, each opening in the panel, and how many there are."""
+    base = app_db.create_base("B")
+    people = base.create_table("客户", [{"name": "姓名"}])
+    orders = base.create_table(
+        "订单",
+        [
+            {"name": "单号"},
+            {"name": "备注", "type": "long_text"},
+            {"name": "金额", "type": "number"},
+            {"name": "下单日期", "type": "date"},
+        ],
+    )
+    orders.add_field(
+        "客户", "link", options={"table": people.id, "multiple": False, "inverse_name": "订单"}
+    )
+    a, b = (r.id for r in people.create_many([{"姓名": "王琳"}, {"姓名": "李娜"}]))
+    made = orders.create_many(
+        [
+            {"单号": f"SO-{i:02}", "金额": i, "下单日期": f"2026-01-{i:02}", "客户": [a]}
+            for i in range(1, 13)
+        ]
+        + [{"单号": "SO-B", "金额": 5, "下单日期": "2026-02-01", "客户": [b]}]
+    )
+    panel = parse(ui.get(f"/t/{people.id}/r/{a}").text)
+    listed = panel.one("div", "related")
+    assert listed["data-field"] == str(people.field("订单").id)
+    heads = [words(th.text) for th in listed.all("th")]
+    assert heads == ["单号", "金额", "下单日期"]  # long text and the link back are left out
+    rows = listed.one("tbody").all("tr")
+    assert [words(r.all("td")[0].text) for r in rows] == [f"SO-{i:02}" for i in range(12, 2, -1)]
+    assert rows[0]["hx-get"] == f"/t/{orders.id}/r/{made[11].id}"
+    assert words(listed.one("p").text) == "显示最新的 10 条，共 12 条"
+    other = parse(ui.get(f"/t/{people.id}/r/{b}").text).one("div", "related")
+    assert [words(r.all("td")[0].text) for r in other.one("tbody").all("tr")] == ["SO-B"]
+    assert not other.all("p")  # all of them are shown
+    # an order's panel has no list for its single customer
+    assert not parse(ui.get(f"/t/{orders.id}/r/{made[0].id}").text).all("div", "related")
+
+
 def test_deleting_from_the_panel(ui, customers):
     rec = customers.all()[0]
     r = ui.post(f"/t/{customers.id}/r/{rec.id}/delete")

@@ -20,6 +20,7 @@ from ..context import RequestContext, context
 from ._util import int_param
 
 SUBTABLE_COLUMNS = 6
+RELATED_SHOWN = 10  # the newest linked records listed under a link field
 HISTORY_SHOWN = 50  # the newest changes shown in the panel
 
 
@@ -46,6 +47,30 @@ def subtables(
     return out
 
 
+def related(
+    ctx: RequestContext, schema: TableSchema, record: engine.Record
+) -> dict[int, dict[str, Any]]:
+    """For each link to another table that is not a sub-table and holds more than one record
+    (a customer's orders, interactions, tasks): the newest linked records with a few of their
+    fields, and how many there are, so the panel is the record's whole picture."""
+    out: dict[int, dict[str, Any]] = {}
+    for f in schema.fields:
+        opts = f.type.options if f.type.name == "link" else None
+        if opts is None or opts.role == "children" or opts.inverse_field_id is None:
+            continue
+        if not record.by_id.get(f.id) or not opts.multiple:
+            continue
+        other = engine.Table(ctx.db, opts.table_id)
+        found = adapters.related_records(
+            other, opts.inverse_field_id, record.id, limit=RELATED_SHOWN
+        )
+        if found is not None:
+            cols, result = found
+            out[f.id] = {"table": other, "cols": cols, "records": result.records,
+                         "total": result.total}
+    return out
+
+
 def record_panel(ctx: RequestContext, table: engine.Table, record_id: int) -> Response:
     schema = table.schema()
     record = table.get(record_id)
@@ -60,6 +85,7 @@ def record_panel(ctx: RequestContext, table: engine.Table, record_id: int) -> Re
         title=title or ctx.tr("untitled_record"),
         users=names,
         subtables=subtables(ctx, schema, record),
+        related=related(ctx, schema, record),
         created_by=names.get(record.created_by or 0, ""),
         updated_by=names.get(record.updated_by or 0, ""),
         changes=table.history(record_id, limit=HISTORY_SHOWN),
