@@ -145,6 +145,10 @@ ROADS = "人民路 解放路 中山路 建设路 和平路 新华路 文化路 �
 COMPOUNDS = "阳光花园 锦绣家园 万科城 碧桂园 翡翠湾 御景苑 金色家园 书香苑 绿地城 保利花园 世纪新城 龙湖天街 恒大名都 融创壹号院 海棠湾"
 EMPLOYER_WORDS = "星辰 华信 博远 恒通 晨光 远景 瑞丰 嘉禾 启明 鼎盛 汇智 云帆 天成 新航 润泽"
 INDUSTRIES = "网络科技 信息技术 电子商务 文化传媒 教育咨询 贸易 医疗器械 建筑工程 餐饮管理 物流"
+REVIEW_NOTES = [
+    "详细地址缺少门牌号，请与客户确认", "邮箱格式可疑，请核实", "姓名与收货人不一致，请核实",
+    "城市与省份不符，请更正", "疑似重复客户，请与手机号相同的记录核对",
+]
 NOTES = [
     "偏好顺丰快递", "工作日白天不方便接电话，请微信联系", "宝宝对牛奶蛋白过敏，推荐水解奶粉",
     "老客户介绍的新客", "希望开具电子发票", "二胎家庭，关注大童用品", "对价格比较敏感，活动期集中购买",
@@ -486,6 +490,7 @@ class Shop:
             "负责人": self.users.get(owner_role),
             "生命周期阶段": stage_name,
             "备注": rnd.choice(NOTES) if rnd.random() < 0.1 else None,
+            **self.review(i),
         }
         c = len(block.customers)
         block.customers.append(row)
@@ -498,6 +503,19 @@ class Shop:
         block.items += items
         self.interactions(rnd, block, c, orders, first_order, persona, owner_role)
         self.tasks(rnd, block, c, row, orders, totals, first_order, owner_role)
+
+    def review(self, i: int) -> dict[str, Any]:
+        """The data reviewer's check of a profile: most are approved, some still wait, a few
+        went back to their owner with a comment (a generator of its own, so the rest of the
+        customer's data does not depend on it)."""
+        rnd = random.Random(self.seed * 7_368_787 + i)
+        x = rnd.random()
+        if x < 0.06:
+            return {"审核状态": "待审核"}
+        reviewer = self.users.get("数据审核员")
+        if x < 0.09:
+            return {"审核状态": "需修正", "审核意见": rnd.choice(REVIEW_NOTES), "审核人": reviewer}
+        return {"审核状态": "已通过", "审核人": reviewer}
 
     def mobile(self, i: int) -> str:
         """A mobile number of its own for customer `i` (a permutation of all numbers)."""
@@ -876,8 +894,8 @@ def generate(
     now: dt.datetime | None = None,
 ) -> Iterator[Block]:
     """The demo rows, `block` customers at a time (with their orders, items, interactions and
-    tasks). `users` gives the user id of each role (销售, 客服, 经理) for owners and handlers;
-    nothing is dated after `now` (by default today at 10:00, Shanghai time)."""
+    tasks). `users` gives the user id of each role (销售, 客服, 经理, 数据审核员) for owners,
+    handlers and reviewers; nothing is dated after `now` (by default today at 10:00, Shanghai time)."""
     shop = Shop(seed, today, users or {}, now)
     for start in range(0, customers, block):
         b = Block(start)

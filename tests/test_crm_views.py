@@ -251,6 +251,27 @@ def test_dormant_customers_to_win_back(crm: Crm) -> None:
     assert wanted and ids(got) == wanted
 
 
+@checks("资料审核")
+def test_data_review(crm: Crm) -> None:
+    """The data reviewer's queue (seed: a reviewer checks every newly entered profile): the
+    customers still to review or sent back for correction, grouped by status, newest first."""
+    got = rows(crm.views("客户"), "资料审核")
+    waiting = [c for c, r in crm.customers.items() if r["审核状态"] in ("待审核", "需修正")]
+    wanted = sorted(
+        waiting, key=lambda c: (crm.customers[c]["审核状态"] != "待审核", -crm.customers[c]["客户编号"])
+    )
+    assert wanted and ids(got) == wanted
+    statuses = Counter(r["审核状态"] for r in crm.customers.values())
+    assert statuses["已通过"] > statuses["待审核"] > 0 and statuses["需修正"] > 0
+    reviewer = crm.result.users["数据审核员"]
+    for c in waiting:
+        r = crm.customers[c]
+        assert (r["审核人"] == reviewer and r["审核意见"]) if r["审核状态"] == "需修正" else True
+    new = crm.table("客户").create({"姓名": "新客户", "手机": "13900000001"})
+    assert new["审核状态"] == "待审核"  # every new profile waits for the reviewer
+    crm.table("客户").delete(new.id)
+
+
 @checks("我负责的客户")
 def test_my_customers(crm: Crm) -> None:
     """The sales role's own customers: the view's saved filter is the role's row rule."""
@@ -485,6 +506,24 @@ def test_the_roles_of_the_preset_are_enforced(crm: Crm) -> None:
     order = next(iter(crm.orders))
     with pytest.raises(engine.TesseraError):
         crm.table("订单", sales).update(order, {"备注": "x"})
+    # a sales rep cannot approve their own customer; a new one waits for review
+    with pytest.raises(engine.ValidationError) as e:
+        as_sales.update(mine[0], {"审核状态": "已通过"})
+    assert e.value.problems[0].code == "read_only"
+    # the data reviewer reads every customer, writes the review and nothing else
+    reviewer = crm.result.users["数据审核员"]
+    as_reviewer = crm.table("客户", reviewer)
+    assert as_reviewer.count() == crm.table("客户").count()
+    as_reviewer.update(theirs, {"审核状态": "需修正", "审核意见": "地址缺门牌号", "审核人": reviewer})
+    with pytest.raises(engine.ValidationError):
+        as_reviewer.update(theirs, {"详细地址": "改过的地址"})
+    with pytest.raises(engine.TesseraError):
+        crm.table("订单", reviewer).update(order, {"备注": "x"})
+    with pytest.raises(engine.Forbidden):
+        as_reviewer.delete(theirs)
     # restore what this test changed, for the tests after it
     crm.table("客户").update(mine[0], {"备注": crm.customers[mine[0]]["备注"]})
-    crm.table("客户").update(theirs, {"备注": crm.customers[theirs]["备注"]})
+    crm.table("客户").update(
+        theirs,
+        {k: crm.customers[theirs][k] for k in ("备注", "审核状态", "审核意见", "审核人")},
+    )
