@@ -139,7 +139,7 @@ def _columns(
         checker = f.checker()
         bad: list[tuple[int, ValueProblem]] = []
         if key is MISSING:
-            default = checker.default()
+            default = checker.default(ctx.actor)
             values = [default] * n
         else:
             if full:
@@ -147,7 +147,7 @@ def _columns(
             else:
                 raw = [r.get(key, MISSING) for r in rows]
                 if creating and any(v is MISSING for v in raw):
-                    default = checker.default()
+                    default = checker.default(ctx.actor)
                     raw = [default if v is MISSING else v for v in raw]
             values, bad = f.type.normalize_many(raw)
             problems.extend(_problem(f, p, number(i)) for i, p in bad)

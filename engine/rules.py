@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .errors import SchemaError, ValueProblem
 from .fields import FieldType
 
+ME = "me"  # the default of a user field that means the user who creates the record
+
 
 class Rules(BaseModel):
     """What a field's values must satisfy. Empty values pass every rule but `required`."""
@@ -87,6 +89,8 @@ def parse_rules(raw: dict[str, Any] | Rules | None, ftype: FieldType, field_name
             f"The min length of field {field_name!r} is greater than its max length",
             f"字段 {field_name!r} 的最小长度大于最大长度",
         )
+    if rules.default == ME and ftype.name == "user":
+        return rules
     if rules.default is not None:
         try:
             default = ftype.normalize(rules.default)
@@ -115,10 +119,13 @@ class RuleChecker:
         self.max = ftype.range_value(rules.max) if rules.max is not None else None
         self.pattern = re.compile(rules.pattern) if rules.pattern else None
 
-    def default(self) -> Any:
-        """The stored value of a field left out of a new record."""
+    def default(self, actor: int | None = None) -> Any:
+        """The stored value of a field left out of a new record; a user field whose default is
+        "me" gets the user who creates the record (`actor`)."""
         if self.ftype.read_only:
             return None
+        if self.rules.default == ME and self.ftype.name == "user":
+            return None if actor is None else self.ftype.normalize(actor)
         return self.ftype.normalize(self.rules.default)
 
     def check(self, values: list[Any], *, required: bool) -> list[tuple[int, ValueProblem]]:

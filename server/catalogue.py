@@ -269,6 +269,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule_pattern": ("Pattern (regular expression)", "格式（正则表达式）"),
     "rule_pattern_message": ("Message when it does not match", "不符合格式时的提示"),
     "rule_default": ("Default value", "默认值"),
+    "rule_default_me": (
+        "Default to the person who adds the record",
+        "默认为添加记录的人",
+    ),
     "type_change_hint": (
         "Changing the type shows a preview first.",
         "更改类型前会先预览转换结果。",

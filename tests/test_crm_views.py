@@ -510,6 +510,13 @@ def test_the_roles_of_the_preset_are_enforced(crm: Crm) -> None:
     with pytest.raises(engine.ValidationError) as e:
         as_sales.update(mine[0], {"审核状态": "已通过"})
     assert e.value.problems[0].code == "read_only"
+    # a sales rep enters a new customer and owns it, and follows it up with a task of their own
+    new = as_sales.create({"姓名": "新客户", "手机": "13900000002"})
+    assert (new["负责人"], new["审核状态"]) == (sales, "待审核")
+    task = crm.table("任务", sales).create({"任务标题": "首次回访", "客户": [new.id]})
+    assert task["负责人"] == sales
+    crm.table("任务").delete(task.id)
+    crm.table("客户").delete(new.id)
     # the data reviewer reads every customer, writes the review and nothing else
     reviewer = crm.result.users["数据审核员"]
     as_reviewer = crm.table("客户", reviewer)

@@ -272,6 +272,33 @@ def test_default_is_applied_on_create_only(build_table):
     assert t.field("Since").rules.default == "2024-01-02"
 
 
+def test_a_user_field_can_default_to_whoever_adds_the_record(db):
+    owner = db.create_user("owner@example.com", "Owner")
+    rep = db.create_user("rep@example.com", "Rep")
+    base = db.acting_as(owner).create_base("CRM")
+    base.add_member(rep, "editor")
+    t = base.create_table(
+        "客户",
+        [
+            {"name": "姓名"},
+            {"name": "负责人", "type": "user", "rules": {"default": "me"}},
+            {"name": "协作人", "type": "user", "options": {"multiple": True}, "rules": {"default": "me"}},
+            {"name": "口令", "rules": {"default": "me"}},  # a text field: just the text "me"
+        ],
+    )
+    assert t.field("负责人").rules.default == "me"
+    mine = t.create({"姓名": "a"})
+    assert (mine["负责人"], mine["协作人"], mine["口令"]) == (owner, [owner], "me")
+    theirs = engine.Table(db.acting_as(rep), t.id).create({"姓名": "b"})
+    assert (theirs["负责人"], theirs["协作人"]) == (rep, [rep])
+    given = t.create({"姓名": "c", "负责人": rep})  # a value given wins
+    assert given["负责人"] == rep
+    nobody = engine.Table(db, t.id).create({"姓名": "d"})  # no one acting: left empty
+    assert nobody["负责人"] is None
+    with pytest.raises(engine.SchemaError):
+        t.add_field("件数", "number", rules={"default": "me"})
+
+
 # --- rules the type does not support, or that make no sense --------------------------------------
 @pytest.mark.parametrize(
     ("type_", "rules"),

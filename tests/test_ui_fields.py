@@ -73,6 +73,7 @@ def test_editor_lists_every_type_with_the_engines_labels(ui, ui_en, customers):
         ("url", {}, lambda f: True),
         ("attachment", {}, lambda f: True),
         ("user", {"opt.multiple": "on"}, lambda f: f.type.options.multiple),
+        ("user", {"rule.default": "me"}, lambda f: f.rules.default == "me"),
         ("autonumber", {}, lambda f: True),
         ("created_time", {}, lambda f: True),
         ("last_modified_time", {}, lambda f: True),
