@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, true
+from sqlalchemy import ColumnElement, Table, and_, func, literal, not_, or_, select, true
+from sqlalchemy.sql.util import ClauseAdapter
 
 from . import expressions
 from .dates import Clock, Span, resolve_day, resolve_within
@@ -80,6 +81,9 @@ class Ctx:
     dialect: str
     clock: Clock
     user_id: int | None
+    # the conditions of the rows the asker may see, asked for only by operators that compare a
+    # value with the rest of the column
+    rows: Callable[[], Sequence[ColumnElement[bool]]] = tuple
 
 
 Compile = Callable[[Ctx, Any], ColumnElement[bool]]
@@ -345,6 +349,29 @@ def c_exactly(ctx: Ctx, vs: list[Any]) -> ColumnElement[bool]:
     return expressions.exactly(ctx.column, ctx.dialect, vs)
 
 
+def c_duplicate(ctx: Ctx, _: None) -> ColumnElement[bool]:
+    """The value is shared with another record the asker may see ("查找重复"): texts alike but
+    for case and surrounding spaces. One GROUP BY over the column (an alias of the table, with the
+    asker's row limits moved onto it), never a loop over records."""
+    column = ctx.column
+    table = getattr(column, "table", None)
+    if not isinstance(table, Table):  # a formula computed in the query: no column to group
+        raise QueryError(
+            f"Field {ctx.field_name!r} cannot be checked for duplicates",
+            f"字段 {ctx.field_name!r} 不能查找重复",
+        )
+    key = func.lower(func.trim(column)) if value_kind(ctx.ftype) == "text" else column
+    to_peer = ClauseAdapter(table.alias("peer"))
+    peer_key = to_peer.traverse(key)
+    shared = (
+        select(peer_key)
+        .where(to_peer.traverse(column).is_not(None), *(to_peer.traverse(r) for r in ctx.rows()))
+        .group_by(peer_key)
+        .having(func.count() > 1)
+    )
+    return and_(column.is_not(None), key.in_(shared))
+
+
 ALL = (
     "text",
     "number",
@@ -372,6 +399,7 @@ register(TEXT, "contains", "contains", "包含", p_text, c_contains)
 register(TEXT, "not_contains", "does not contain", "不包含", p_text, c_not_contains)
 register(TEXT, "starts_with", "starts with", "开头是", p_text, c_starts)
 register(TEXT, "ends_with", "ends with", "结尾是", p_text, c_ends)
+register(TEXT + NUM + ("date",), "is_duplicate", "is duplicated", "有重复", p_none, c_duplicate)
 register(NUM, "=", "=", "等于", p_number, c_eq)
 register(NUM, "!=", "≠", "不等于", p_number, c_ne)
 register(NUM, "<", "<", "小于", p_number, _cmp(lambda c, v: c < v))

@@ -85,12 +85,20 @@ class QueryResult:
 class Compiler:
     """Builds the SQL of one spec against one table schema."""
 
-    def __init__(self, conn: Connection, schema: TableSchema, ctx: QueryContext) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        schema: TableSchema,
+        ctx: QueryContext,
+        *,
+        rows_of: TableSchema | None = None,
+    ) -> None:
         self.conn = conn
         self.schema = schema
         self.ctx = ctx
         self.table = schema.sql
         self.dialect = conn.dialect.name
+        self.rows_of = schema if rows_of is None else rows_of  # whose row rules limit the rows
 
     def field(self, ref: int | str) -> FieldDef:
         try:
@@ -135,7 +143,13 @@ class Compiler:
         f = self.field(cond.field)
         op = operators.find(f.type, cond.op, f.name)
         octx = operators.Ctx(
-            self.column(f), f.type, f.name, self.dialect, self.ctx.clock, self.ctx.user_id
+            self.column(f),
+            f.type,
+            f.name,
+            self.dialect,
+            self.ctx.clock,
+            self.ctx.user_id,
+            self.visible_rows,
         )
         value = op.parse(octx, cond.value)
         return op.compile(octx, value)
@@ -178,14 +192,22 @@ class Compiler:
                 parts.append(part)
         return or_(*parts) if parts else false()
 
-    def where(self, spec: QuerySpec, fields: Sequence[FieldDef]) -> list[ColumnElement[bool]]:
+    def visible_rows(self) -> list[ColumnElement[bool]]:
+        """The rows the asker may see: not in the trash, and inside their row rules."""
         clauses: list[ColumnElement[bool]] = [self.table.c.trashed_at.is_(None)]
-        clauses += permissions.row_clauses(self.conn, self.schema, self.ctx)
+        return clauses + permissions.row_clauses(self.conn, self.rows_of, self.ctx)
+
+    def where(self, spec: QuerySpec, fields: Sequence[FieldDef]) -> list[ColumnElement[bool]]:
+        clauses = self.visible_rows()
         view_filter = spec.view_filter
         # a saved view's own filter: may name fields hidden from the user
         if view_filter is not None:
             access = self.schema.access
-            full = self if access is None else Compiler(self.conn, access.full, self.ctx)
+            full = (
+                self
+                if access is None
+                else Compiler(self.conn, access.full, self.ctx, rows_of=self.schema)
+            )
             clauses.append(full.group(view_filter))
         if spec.filter is not None:
             clauses.append(self.group(spec.filter))

@@ -215,9 +215,12 @@ EMPTY = {"is_empty", "is_not_empty"}
 LISTS = {"has_any_of", "has_all_of", "has_none_of", "is_exactly"}
 ONE_OF = {"is", "is_not", "is_any_of", "is_none_of"}
 OFFERED = {
-    "text": {"is", "is_not", "contains", "not_contains", "starts_with", "ends_with"},
-    "number": {"=", "!=", "<", "<=", ">", ">=", "between"},
-    "date": {"is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within"},
+    "text": {"is", "is_not", "contains", "not_contains", "starts_with", "ends_with", "is_duplicate"},
+    "number": {"=", "!=", "<", "<=", ">", ">=", "between", "is_duplicate"},
+    "date": {
+        "is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within",
+        "is_duplicate",
+    },
     "datetime": {"is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within"},
     "select": ONE_OF,
     "multi_select": LISTS,
