@@ -492,6 +492,7 @@ class Shop:
             "备注": rnd.choice(NOTES) if rnd.random() < 0.1 else None,
             **self.review(i),
         }
+        self.registered_twice(i, row, block)
         c = len(block.customers)
         block.customers.append(row)
         first_order = len(block.orders)
@@ -503,6 +504,22 @@ class Shop:
         block.items += items
         self.interactions(rnd, block, c, orders, first_order, persona, owner_role)
         self.tasks(rnd, block, c, row, orders, totals, first_order, owner_role)
+
+    def registered_twice(self, i: int, row: dict[str, Any], block: Block) -> None:
+        """About one customer in a hundred is someone already in the table, registered again
+        from another shop with another mobile: same name and address. The reviewer sends the
+        second profile back as a suspected duplicate."""
+        rnd = random.Random(self.seed * 3_141_593 + i)
+        if not block.customers or rnd.random() >= 0.012:
+            return
+        first = block.customers[rnd.randrange(len(block.customers))]
+        for key in ("姓名", "性别", "省份", "城市", "详细地址"):
+            row[key] = first[key]
+        row.update(
+            审核状态="需修正",
+            审核意见="疑似重复客户：与已有客户姓名、地址相同，请核对后合并",
+            审核人=self.users.get("数据审核员"),
+        )
 
     def review(self, i: int) -> dict[str, Any]:
         """The data reviewer's check of a profile: most are approved, some still wait, a few

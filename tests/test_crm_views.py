@@ -251,6 +251,23 @@ def test_dormant_customers_to_win_back(crm: Crm) -> None:
     assert wanted and ids(got) == wanted
 
 
+@checks("疑似重复客户")
+def test_possible_duplicates(crm: Crm) -> None:
+    """Seed: clean out duplicate profiles. Customers whose address another customer shares,
+    side by side; the demo registers a few people twice, and the reviewer flagged them."""
+    got = rows(crm.views("客户"), "疑似重复客户")
+    seen = Counter(r["详细地址"] for r in crm.customers.values() if r["详细地址"])
+    wanted = sorted(
+        (c for c, r in crm.customers.items() if seen[r["详细地址"]] > 1),
+        key=lambda c: (crm.customers[c]["详细地址"], crm.customers[c]["客户编号"]),
+    )
+    assert wanted and ids(got) == wanted
+    for group in {crm.customers[c]["详细地址"] for c in wanted}:
+        twins = [crm.customers[c] for c in wanted if crm.customers[c]["详细地址"] == group]
+        assert len({t["姓名"] for t in twins}) == 1 and len({t["手机"] for t in twins}) > 1
+        assert any(t["审核状态"] == "需修正" for t in twins)
+
+
 @checks("资料审核")
 def test_data_review(crm: Crm) -> None:
     """The data reviewer's queue (seed: a reviewer checks every newly entered profile): the
