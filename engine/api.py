@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from schemas.field import FieldSpec
 
-from . import convert, history, meta, permissions, records, schema, schema_trash
+from . import convert, history, merge, meta, permissions, records, schema, schema_trash
 from . import options as options_
 from .api_history import BaseHistory, DatabaseHistory, TableHistory
 from .api_people import BasePeople, DatabasePeople, TablePermissions
@@ -513,6 +513,17 @@ class Table(TablePermissions, TableHistory):
 
     def purge(self, *ids: int) -> None:
         self.db._write(lambda c: records.purge(self._ctx(c), self._schema(c), list(ids)))
+
+    def merge(self, keep: int, others: Sequence[int]) -> Record:
+        """Merge duplicate records into `keep`: it fills its empty fields from them and gathers
+        their links, and they go to the trash, in one transaction (see engine/merge.py)."""
+
+        def run(conn: Connection) -> Record:
+            s = self._schema(conn)
+            merge.merge(self._ctx(conn), s, keep, others)
+            return records.read(conn, s, [keep])[0]
+
+        return self.db._write(run)
 
     def move(self, record_id: int, *, before: int | None = None, after: int | None = None) -> None:
         self.db._write(

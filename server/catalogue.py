@@ -192,6 +192,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "create_record": ("Create record", "创建记录"),
     "add_row": ("Add row", "添加行"),
     "no_rows": ("No rows yet", "还没有行"),
+    "merge_selected": ("Merge duplicates", "合并重复记录"),
+    "merge_title": ("Merge {n} records", "合并 {n} 条记录"),
+    "merge_keep": ("Keep", "保留"),
+    "merge_note": (
+        "The record you keep fills its empty fields from the others and takes over their links "
+        "(orders, interactions, sub-table rows); the others go to the trash. Undo puts it all back.",
+        "保留的记录会用其他记录补全空白字段，并接收它们的关联（订单、互动、子表行）；其他记录移入回收站。可撤销。",
+    ),
+    "merge_confirm": ("Merge", "合并"),
     "related_more": ("The newest {shown} of {total}", "显示最新的 {shown} 条，共 {total} 条"),
     "history": ("History", "历史"),
     "history_created": ("Created by {who} · {when}", "{who} 创建于 {when}"),

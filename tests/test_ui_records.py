@@ -281,6 +281,30 @@ def test_record_panel_lists_the_newest_linked_records(ui, app_db):
     assert not parse(ui.get(f"/t/{orders.id}/r/{made[0].id}").text).all("div", "related")
 
 
+def test_merging_selected_duplicates(ui, customers):
+    """Select duplicates in the grid, pick the one to keep, merge: it fills its gaps from the
+    others, which go to the trash and leave the grid."""
+    zhang, li, wang = (r.id for r in customers.all())
+    page = ui.page(view_of(ui, customers))
+    assert page.one("button", id="merge-selected")["hx-post"] == f"/t/{customers.id}/records/merge-preview"
+    r = ui.post(f"/t/{customers.id}/records/merge-preview", {"record": [str(li), str(zhang)]})
+    assert r.status_code == 200, r.text
+    panel = parse(r.text)
+    radios = panel.all("input", type="radio")
+    assert [x["value"] for x in radios] == [str(li), str(zhang)] and "checked" in radios[0].attrs
+    assert "姓名" in [words(th.text) for th in panel.all("th")]
+    r = ui.post(f"/t/{customers.id}/records/merge", {"record": [str(li), str(zhang)], "keep": str(li)})
+    assert r.status_code == 200, r.text
+    assert json.loads(r.headers["HX-Trigger"])["recordsDeleted"]["records"] == [zhang]
+    assert words(parse(r.text).one("h2", "panel-title").text) == "李四"
+    kept = customers.get(li)
+    assert (kept["等级"], kept["邮箱"], kept["标签"]) == ("普通", "zhang@example.com", ["新客", "复购"])
+    assert [x.id for x in customers.all()] == [li, wang]
+    # one record alone cannot be merged
+    r = ui.post(f"/t/{customers.id}/records/merge-preview", {"record": [str(wang)]})
+    assert r.status_code == 400 and "2 至 10" in r.text
+
+
 def test_deleting_from_the_panel(ui, customers):
     rec = customers.all()[0]
     r = ui.post(f"/t/{customers.id}/r/{rec.id}/delete")

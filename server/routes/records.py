@@ -18,6 +18,7 @@ from .. import cells
 from ..context import RequestContext, context
 from . import grid
 from ._util import form_text, int_param
+from .merge import merge_preview, merge_records
 from .panel import uploads
 
 
@@ -242,4 +243,6 @@ routes = [
     Route("/t/{table_id:int}/records/delete", delete_records, methods=["POST"]),
     Route("/t/{table_id:int}/records/batch", batch_edit, methods=["POST"]),
     Route("/t/{table_id:int}/records/batch-editor", batch_editor),
+    Route("/t/{table_id:int}/records/merge-preview", merge_preview, methods=["POST"]),
+    Route("/t/{table_id:int}/records/merge", merge_records, methods=["POST"]),
 ]
