@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.model import FieldDef
+from engine.model import FieldDef, TableSchema
 
 from .i18n import Translator
 
@@ -71,6 +71,12 @@ def kind(f: FieldDef) -> str:
 
 def editable(f: FieldDef) -> bool:
     return not f.type.read_only and f.type.stored and not f.locked
+
+
+def may_add(schema: TableSchema) -> bool:
+    """Whether the user may create (and delete) records of the table: buttons that would only
+    be refused are not shown."""
+    return schema.access is None or schema.access.table == "full"
 
 
 def editor_kind(f: FieldDef) -> str | None:

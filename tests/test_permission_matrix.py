@@ -172,6 +172,16 @@ def test_what_each_role_may_write(world: dict[str, Any]) -> None:
     rep = client_for(world, "rep@example.com")
     assert rep.post(f"/t/{t.id}/cell/{rid}/{name}", data={"value": "张三丰"}).status_code == 200
     assert t.get(rid)["姓名"] == "张三丰"
+    # buttons that would only be refused are not offered: the agent may not add or delete
+    page = agent.get(f"/t/{t.id}/v/{world['grid'].id}", headers={"HX-Request": ""}).text
+    assert 'id="selection-bar"' in page and 'id="clear-selection"' in page  # the page is whole
+    for control in ('id="add-record"', 'id="grid-end"', 'id="delete-selected"', 'id="merge-selected"'):
+        assert control not in page, control
+    owner = TestClient(create_app(world["db"]))
+    owner.__enter__()
+    sign_in(owner, world["db"], "admin@example.com", admin=True)
+    page = owner.get(f"/t/{t.id}/v/{world['grid'].id}", headers={"HX-Request": ""}).text
+    assert 'id="add-record"' in page and 'id="delete-selected"' in page
     # neither changes the schema
     for client in (agent, rep):
         r = client.post(f"/t/{t.id}/fields", data={"name": "新字段", "type": "text"})
