@@ -1,0 +1,56 @@
+"""Showing a widget: its numbers for one user, or the reason it cannot be shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from .. import meta
+from ..dates import Clock
+from ..errors import TesseraError
+from ..query import QueryContext
+from .compute import MatrixResult, NumberResult, run_matrix, run_number
+from .model import NumberWidget, Widget
+
+
+@dataclass
+class WidgetData:
+    """A widget's numbers, or (`error_en`, `error_zh`) when it cannot be shown: a field or table
+    it uses was deleted, or is hidden from this user."""
+
+    widget: Widget
+    result: NumberResult | MatrixResult | None = None
+    error_en: str | None = None
+    error_zh: str | None = None
+
+
+def clock_for(conn: Connection, user_id: int | None, clock: Clock | None = None) -> Clock:
+    """`clock`, or now in the user's time zone (UTC for the system)."""
+    if clock is not None:
+        return clock
+    zone = None
+    if user_id is not None:
+        u = meta.users
+        zone = conn.execute(select(u.c.timezone).where(u.c.id == user_id)).scalar()
+    return Clock(timezone=zone or "UTC")
+
+
+def run_widget(
+    conn: Connection, widget: Widget, user_id: int | None, clock: Clock | None = None
+) -> WidgetData:
+    ctx = QueryContext(user_id=user_id, clock=clock_for(conn, user_id, clock))
+    if not isinstance(widget.table, int):
+        return WidgetData(widget, None, "The widget names no saved table", "组件未指定已保存的表")
+    try:
+        with conn.begin_nested():
+            if isinstance(widget, NumberWidget):
+                return WidgetData(widget, run_number(conn, widget, ctx))
+            return WidgetData(widget, run_matrix(conn, widget, ctx, ctx.clock.timezone))
+    except TesseraError as e:
+        return WidgetData(
+            widget,
+            None,
+            f"This widget cannot be shown: {e.message_en}",
+            f"此组件无法显示：{e.message_zh}",
+        )
