@@ -171,6 +171,14 @@ class Dashboards:
 
         return self._change(ref, change)
 
+    def replace_widgets(self, ref: DashboardRef, widgets: builtins.list[WidgetLike]) -> Dashboard:
+        """Replace every widget at once, in the order given (each checked)."""
+
+        def change(conn: Connection, current: builtins.list[Widget]) -> None:
+            current[:] = [self._checked(conn, w) for w in widgets]
+
+        return self._change(ref, change)
+
     def update_widget(self, ref: DashboardRef, widget_id: str, widget: WidgetLike) -> Dashboard:
         """Replace a widget's settings (it keeps its id and place)."""
 
