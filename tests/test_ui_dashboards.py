@@ -78,9 +78,7 @@ def test_adding_a_chart_and_a_number_through_the_form(ui: UI, customers: engine.
     assert number.one("div", cls="kpi-value").text == "3"
 
 
-def test_a_bad_widget_shows_the_form_again_with_the_reason(
-    ui: UI, customers: engine.Table
-) -> None:
+def test_a_bad_widget_shows_the_form_again_with_the_reason(ui: UI, customers: engine.Table) -> None:
     base_id, board_id = make_board(ui, customers)
     r = add(
         ui,
