@@ -111,8 +111,10 @@ def chart_config(
     """The Chart.js configuration of a chart widget."""
     names = series or [w.title or ""]
     datasets: list[dict[str, Any]] = []
+    # no records is a count (or sum) of 0: a line or a stack goes on through it, not around
+    zero = w.value.fn in ("count", "sum") and w.kind != "pie"
     for j, name in enumerate(names):
-        values = [row[j] for row in r.values]
+        values = [0 if zero and row[j] is None else row[j] for row in r.values]
         color = PALETTE[j % len(PALETTE)]
         ds: dict[str, Any] = {"label": name, "data": values}
         if w.kind == "pie":

@@ -70,7 +70,7 @@ def test_adding_a_chart_and_a_number_through_the_form(ui: UI, customers: engine.
     config = json.loads(chart.one("script", cls="chart-config").text)
     assert config["type"] == "bar"
     assert config["data"]["labels"] == ["普通", "VIP", "（空）"]
-    assert config["data"]["datasets"][0]["data"] == [10, 1299.5, None]
+    assert config["data"]["datasets"][0]["data"] == [10, 1299.5, 0]  # the chart draws no sum as 0
     rows = [[words(c.text) for c in tr.all() if c.tag in ("th", "td")] for tr in chart.all("tr")]
     assert rows[1:] == [["普通", "10"], ["VIP", "1,299.50"], ["（空）", "—"], ["合计", "1,309.50"]]
     assert chart.one("canvas", cls="chart")

@@ -22,7 +22,6 @@ from schemas.query import FilterGroup
 
 from .. import meta
 from ..errors import Conflict, NotFound, QueryError, SchemaError
-from ..model import TableSchema
 from ..names import clean_name, name_key
 from ..permissions import schema_for
 from ..saved_filters import with_field_ids
@@ -218,7 +217,3 @@ def with_ids(conn: Connection, base_id: int, widget: Widget, user_id: int | None
         if widget.columns is not None:
             update_["columns"] = dim(widget.columns)
     return widget.model_copy(update=update_)
-
-
-def field_names(schema: TableSchema) -> dict[int, str]:
-    return {f.id: f.name for f in schema.fields}
