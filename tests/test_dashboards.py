@@ -374,3 +374,27 @@ def test_widgets_are_ordered_changed_and_removed(base: engine.Base, sales: Any) 
     assert [d.name for d in b.list()] == ["新看板"]
     b.delete("新看板")
     assert b.list() == []
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/New_York"])
+def test_times_fall_in_their_local_day_in_any_zone(base: engine.Base, zone: str) -> None:
+    """Times near midnight, in summer and winter, today and in 1988 (when Shanghai kept
+    daylight saving time): each counted on its local day."""
+    table = base.create_table(
+        "时刻", [{"name": "名称"}, {"name": "时间", "type": "datetime", "options": {"timezone": zone}}]
+    )
+    local = ZoneInfo(zone)
+    moments = [
+        dt.datetime(year, month, day, hour, minute, tzinfo=local).astimezone(dt.UTC)
+        for year in (1988, 2025)
+        for month, day in ((1, 15), (7, 15))
+        for hour, minute in ((0, 30), (23, 30))
+    ]
+    table.create_many([{"名称": str(i), "时间": m} for i, m in enumerate(moments)])
+    result = matrix(
+        base, {"kind": "bar", "table": "时刻", "group": {"field": "时间", "bucket": "day"}}
+    )
+    expected: dict[tuple[Any, ...], int] = defaultdict(int)
+    for m in moments:
+        expected[(m.astimezone(local).date().isoformat(),)] += 1
+    assert cells(result) == dict(expected)

@@ -13,8 +13,11 @@ Every form of "empty" becomes NULL, one group of its own.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, String, case, cast, func, literal_column, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
@@ -121,22 +124,77 @@ def _date_key(
     col: ColumnElement[Any], kind: str, bucket: str, zone: str, dialect: str
 ) -> ColumnElement[Any]:
     if dialect == "postgresql":
-        local = local_of_instant(col, zone) if kind == "datetime" else col
+        there = local_of_instant(col, zone) if kind == "datetime" else col
         if bucket == "week":
-            monday = func.date_trunc(literal_column("'week'"), local)
+            monday = func.date_trunc(literal_column("'week'"), there)
             return func.to_char(monday, literal_column("'YYYY-MM-DD'"))
-        return func.to_char(local, literal_column(f"'{_PG_FORMAT[bucket]}'"))
-    local = col
+        return func.to_char(there, literal_column(f"'{_PG_FORMAT[bucket]}'"))
+    local: ColumnElement[Any] = col
+    mods: list[ColumnElement[Any]] = []  # SQLite date-function modifiers: UTC to local time
     if kind == "datetime" and zone != "UTC":
-        local = type_coerce(func.tessera_tz_local(col, zone), String())
+        shift = _shift(col, zone)
+        if shift is None:
+            local = type_coerce(func.tessera_tz_local(col, zone), String())
+        else:
+            mods.append(shift)
     if bucket == "week":  # back six days, then forward to a Monday: the Monday on or before
-        return func.date(local, literal_column("'-6 days'"), literal_column("'weekday 1'"))
+        return func.date(local, *mods, literal_column("'-6 days'"), literal_column("'weekday 1'"))
     if bucket == "quarter":
-        month = cast(func.strftime(literal_column("'%m'"), local), Integer)
+        month = cast(func.strftime(literal_column("'%m'"), local, *mods), Integer)
         quarter = cast((month + 2) // 3, String)
-        year = func.strftime(literal_column("'%Y'"), local)
+        year = func.strftime(literal_column("'%Y'"), local, *mods)
         return year.op("||")(literal_column("'-Q'")).op("||")(quarter)
-    return func.strftime(literal_column(f"'{_SQLITE_FORMAT[bucket]}'"), local)
+    return func.strftime(literal_column(f"'{_SQLITE_FORMAT[bucket]}'"), local, *mods)
+
+
+def _shift(col: ColumnElement[Any], zone: str) -> ColumnElement[Any] | None:
+    """A SQLite modifier ('+28800 seconds') that turns the UTC text in `col` into local time:
+    a CASE over the zone's changes of offset since 1900 (Asia/Shanghai: a few, the last in
+    1991). None for a zone that changes too often (daylight saving time every year); its times
+    are converted by a Python function instead, about seven times slower."""
+    changes = offsets(zone)
+    if changes is None:
+        return None
+    first, *rest = changes
+
+    def seconds(offset: int) -> ColumnElement[Any]:
+        return literal_column(f"'{offset:+d} seconds'")
+
+    if not rest:
+        return seconds(first[1])
+    whens = [(col >= literal_column(f"'{since}'"), seconds(off)) for since, off in reversed(rest)]
+    return case(*whens, else_=seconds(first[1]))
+
+
+@functools.lru_cache(maxsize=64)
+def offsets(zone: str, limit: int = 40) -> list[tuple[str, int]] | None:
+    """The zone's UTC offsets (seconds) from 1900 to 2100, each with the UTC time it starts
+    (storage text); None with more than `limit` changes."""
+    z = ZoneInfo(zone)
+    t = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+    end = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    step = dt.timedelta(days=1)
+
+    def off(moment: dt.datetime) -> int:
+        found = moment.astimezone(z).utcoffset()
+        return int(found.total_seconds()) if found is not None else 0
+
+    current = off(t)
+    out = [("", current)]
+    while t < end:
+        nxt = t + step
+        if off(nxt) != current:
+            lo, hi = t, nxt  # the change lies in (lo, hi]: narrow it to the second
+            while hi - lo > dt.timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                lo, hi = (mid, hi) if off(mid) == current else (lo, mid)
+            current = off(hi)
+            since = hi.replace(microsecond=0, tzinfo=None).isoformat(sep=" ")
+            out.append((since, current))
+            if len(out) > limit:
+                return None
+        t = nxt
+    return out
 
 
 def _first_title(col: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
