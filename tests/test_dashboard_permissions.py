@@ -100,8 +100,9 @@ def test_a_hidden_field_cannot_be_charted(shop: dict[str, Any]) -> None:
             },
         )
     shown = creator.data("看板")[0]  # saved by the owner, over a field hidden from this user
-    assert shown.result is None and shown.error_en is not None
-    assert "消费" not in repr(shown.result)
+    assert shown.result is None and shown.error_en is not None and shown.error_zh is not None
+    assert "you may not see" in shown.error_en
+    assert "消费" not in shown.error_en + shown.error_zh
 
 
 def test_a_row_rule_changes_the_numbers(shop: dict[str, Any]) -> None:

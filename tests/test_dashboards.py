@@ -353,8 +353,8 @@ def test_widgets_are_checked_and_stored_by_id(base: engine.Base, sales: Any) -> 
     table.delete_field("渠道")
     broken = b.data("看板")[0]
     assert broken.result is None
-    assert broken.error_en is not None and "cannot be shown" in broken.error_en
-    assert broken.error_zh is not None and "无法显示" in broken.error_zh
+    assert broken.error_en is not None and "field that was deleted" in broken.error_en
+    assert broken.error_zh is not None and "已被删除" in broken.error_zh
 
 
 def test_widgets_are_ordered_changed_and_removed(base: engine.Base, sales: Any) -> None:

@@ -183,7 +183,7 @@ class Dashboards:
         """Replace a widget's settings (it keeps its id and place)."""
 
         def change(conn: Connection, widgets: builtins.list[Widget]) -> None:
-            i = self._index(ref, widgets, widget_id)
+            i = self._index(widgets, widget_id)
             raw = _raw(widget)
             raw = {**(raw if isinstance(raw, dict) else raw.model_dump()), "id": widget_id}
             checked = self._checked(conn, raw)
@@ -193,7 +193,7 @@ class Dashboards:
 
     def remove_widget(self, ref: DashboardRef, widget_id: str) -> Dashboard:
         def change(conn: Connection, widgets: builtins.list[Widget]) -> None:
-            del widgets[self._index(ref, widgets, widget_id)]
+            del widgets[self._index(widgets, widget_id)]
 
         return self._change(ref, change)
 
@@ -201,13 +201,13 @@ class Dashboards:
         """Put a widget at place `index` (0 is first)."""
 
         def change(conn: Connection, widgets: builtins.list[Widget]) -> None:
-            w = widgets.pop(self._index(ref, widgets, widget_id))
+            w = widgets.pop(self._index(widgets, widget_id))
             widgets.insert(max(0, min(index, len(widgets))), w)
 
         return self._change(ref, change)
 
     @staticmethod
-    def _index(ref: DashboardRef, widgets: builtins.list[Widget], widget_id: str) -> int:
+    def _index(widgets: builtins.list[Widget], widget_id: str) -> int:
         for i, w in enumerate(widgets):
             if w.id == widget_id:
                 return i

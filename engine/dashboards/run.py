@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 
-from .. import meta
+from .. import meta, permissions
 from ..dates import Clock
 from ..errors import TesseraError
 from ..query import QueryContext
@@ -44,6 +45,15 @@ def run_widget(
         return WidgetData(widget, None, "The widget names no saved table", "组件未指定已保存的表")
     try:
         with conn.begin_nested():
+            schema = permissions.schema_for(conn, widget.table, user_id)
+            visible = {f.id for f in schema.fields}
+            if any(isinstance(f, int) and f not in visible for f in field_refs(widget)):
+                return WidgetData(
+                    widget,
+                    None,
+                    "This widget uses a field that was deleted or that you may not see",
+                    "此组件使用的字段已被删除，或您无权查看",
+                )
             if isinstance(widget, NumberWidget):
                 return WidgetData(widget, run_number(conn, widget, ctx))
             return WidgetData(widget, run_matrix(conn, widget, ctx, ctx.clock.timezone))
@@ -54,3 +64,23 @@ def run_widget(
             f"This widget cannot be shown: {e.message_en}",
             f"此组件无法显示：{e.message_zh}",
         )
+    except DBAPIError:
+        return WidgetData(
+            widget,
+            None,
+            "This widget's numbers could not be computed",
+            "此组件的数值无法计算",
+        )
+
+
+def field_refs(widget: Widget) -> list[int | str]:
+    """Every field the widget names (its filters' fields are checked as they compile)."""
+    refs: list[int | str] = []
+    for m in (widget.value, getattr(widget, "ratio_of", None)):
+        if m is not None and m.field is not None:
+            refs.append(m.field)
+    for key in ("group", "series", "rows", "columns", "compare"):
+        part = getattr(widget, key, None)
+        if part is not None:
+            refs.append(part.field)
+    return refs
