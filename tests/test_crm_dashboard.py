@@ -126,6 +126,13 @@ def test_the_kpis(crm: Crm) -> None:
 
     rated = [i["满意度"] for i in crm.interactions.values() if i["满意度"] is not None]
     assert number(data, "客户满意度（CSAT）").value == pytest.approx(mean(rated))
+    replies = [i["首次响应（分钟）"] for i in crm.interactions.values()]
+    assert all(
+        (r is None) == (i["处理状态"] == "待处理")
+        for r, i in zip(replies, crm.interactions.values(), strict=True)
+    )
+    first_reply = number(data, "平均首次响应（分钟）").value
+    assert first_reply == pytest.approx(mean(r for r in replies if r is not None))
     complaints = [i for i in crm.interactions.values() if i["互动类型"] == "投诉"]
     solved = [i for i in complaints if i["处理状态"] in ("已解决", "已关闭")]
     resolution = number(data, "投诉解决率")
