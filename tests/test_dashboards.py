@@ -381,7 +381,8 @@ def test_times_fall_in_their_local_day_in_any_zone(base: engine.Base, zone: str)
     """Times near midnight, in summer and winter, today and in 1988 (when Shanghai kept
     daylight saving time): each counted on its local day."""
     table = base.create_table(
-        "时刻", [{"name": "名称"}, {"name": "时间", "type": "datetime", "options": {"timezone": zone}}]
+        "时刻",
+        [{"name": "名称"}, {"name": "时间", "type": "datetime", "options": {"timezone": zone}}],
     )
     local = ZoneInfo(zone)
     moments = [
@@ -398,3 +399,31 @@ def test_times_fall_in_their_local_day_in_any_zone(base: engine.Base, zone: str)
     for m in moments:
         expected[(m.astimezone(local).date().isoformat(),)] += 1
     assert cells(result) == dict(expected)
+
+
+def test_a_chart_is_one_group_by_over_the_table(base: engine.Base, sales: Any) -> None:
+    table, _ = sales
+    physical = table.schema().sql.name
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    from sqlalchemy import event
+
+    db = base.db
+    widget = {
+        "kind": "bar",
+        "table": "销售",
+        "group": {"field": "时间", "bucket": "month"},
+        "series": {"field": "类型"},
+        "value": {"fn": "average", "field": "金额"},
+    }
+    boards(base).preview(widget)  # warm: schemas and permissions read once
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        boards(base).preview(widget)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    reads = [s for s in seen if physical in s]
+    assert len(reads) == 1 and "GROUP BY" in reads[0]
