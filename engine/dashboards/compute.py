@@ -35,6 +35,7 @@ from schemas.query import Condition, FilterGroup, QuerySpec
 
 from .. import expressions, meta, permissions
 from ..errors import QueryError
+from ..model import TableSchema
 from ..operators import value_kind
 from ..query import Compiler, QueryContext
 from .buckets import Axis, axis
@@ -165,10 +166,14 @@ def _part(fn: str, m: Any, name: str) -> _Part:
     return _Part(_num(m[name]))
 
 
-def _compiler(conn: Any, table_id: int | str, ctx: QueryContext) -> Compiler:
+def _compiler(
+    conn: Any, table_id: int | str, ctx: QueryContext, schema: TableSchema | None
+) -> Compiler:
+    """The compiler over the table as the user may see it (`schema`, when the caller has it)."""
     if not isinstance(table_id, int):
         raise QueryError(f"No saved table {table_id!r}", f"没有已保存的表 {table_id!r}")
-    schema = permissions.schema_for(conn, table_id, ctx.user_id)
+    if schema is None:
+        schema = permissions.schema_for(conn, table_id, ctx.user_id)
     return Compiler(conn, schema, ctx)
 
 
@@ -177,8 +182,10 @@ def _where(compiler: Compiler, group: FilterGroup | None) -> list[ColumnElement[
 
 
 # --- number ---------------------------------------------------------------------------------------
-def run_number(conn: Any, w: NumberWidget, ctx: QueryContext) -> NumberResult:
-    compiler = _compiler(conn, w.table, ctx)
+def run_number(
+    conn: Any, w: NumberWidget, ctx: QueryContext, schema: TableSchema | None = None
+) -> NumberResult:
+    compiler = _compiler(conn, w.table, ctx, schema)
     periods: list[list[ColumnElement[bool]]] = [[]]
     if w.compare is not None:
         this, last = _PERIODS[w.compare.period]
@@ -219,9 +226,13 @@ def run_number(conn: Any, w: NumberWidget, ctx: QueryContext) -> NumberResult:
 
 # --- charts and pivots ----------------------------------------------------------------------------
 def run_matrix(
-    conn: Any, w: ChartWidget | PivotWidget, ctx: QueryContext, zone: str
+    conn: Any,
+    w: ChartWidget | PivotWidget,
+    ctx: QueryContext,
+    zone: str,
+    schema: TableSchema | None = None,
 ) -> MatrixResult:
-    compiler = _compiler(conn, w.table, ctx)
+    compiler = _compiler(conn, w.table, ctx, schema)
     if isinstance(w, ChartWidget):
         dims = [w.group] + ([w.series] if w.series is not None else [])
     else:

@@ -55,8 +55,9 @@ def run_widget(
                     "此组件使用的字段已被删除，或您无权查看",
                 )
             if isinstance(widget, NumberWidget):
-                return WidgetData(widget, run_number(conn, widget, ctx))
-            return WidgetData(widget, run_matrix(conn, widget, ctx, ctx.clock.timezone))
+                return WidgetData(widget, run_number(conn, widget, ctx, schema))
+            zone = ctx.clock.timezone
+            return WidgetData(widget, run_matrix(conn, widget, ctx, zone, schema))
     except TesseraError as e:
         return WidgetData(
             widget,
