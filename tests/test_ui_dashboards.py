@@ -109,6 +109,13 @@ def test_edit_move_and_remove_a_widget(ui: UI, customers: engine.Table) -> None:
     assert r.status_code == 204
     ui.post(f"/b/{base_id}/d/{board_id}/w/{first}/move", data={"step": "1"})
     assert widget_ids(ui, base_id, board_id) == [second, first]
+    r = ui.post(f"/b/{base_id}/d/{board_id}/widgets/order", data={"widget": [first, second]})
+    assert r.status_code == 204
+    assert widget_ids(ui, base_id, board_id) == [first, second]  # dragged back
+    bad = ui.post(f"/b/{base_id}/d/{board_id}/widgets/order", data={"widget": [first]})
+    assert bad.status_code == 400
+    page = ui.page(f"/b/{base_id}/d/{board_id}")
+    assert page.one("div", cls="dash-grid")["data-order-url"].endswith("/widgets/order")
     ui.post(f"/b/{base_id}/d/{board_id}/w/{second}/remove")
     assert widget_ids(ui, base_id, board_id) == [first]
     page = ui.page(f"/b/{base_id}/d/{board_id}")
@@ -127,6 +134,7 @@ def test_a_viewer_sees_the_numbers_but_changes_nothing(
     page = ui.page(f"/b/{base_id}/d/{board_id}")
     assert page.first("button", id="add-widget") is None
     assert page.first("button", id="add-dashboard") is None
+    assert page.one("div", cls="dash-grid").get("data-order-url") is None
     shown = parse(ui.get(f"/b/{base_id}/d/{board_id}/w/{wid}", htmx=True).text)
     assert shown.one("div", cls="kpi-value").text == "3"
     assert shown.first("button", cls="edit-widget") is None

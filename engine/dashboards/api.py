@@ -206,6 +206,20 @@ class Dashboards:
 
         return self._change(ref, change)
 
+    def reorder_widgets(self, ref: DashboardRef, widget_ids: builtins.list[str]) -> Dashboard:
+        """Put the widgets in the order of `widget_ids` (every widget's id, once)."""
+
+        def change(conn: Connection, widgets: builtins.list[Widget]) -> None:
+            if sorted(widget_ids) != sorted(w.id for w in widgets):
+                raise QueryError(
+                    "Give every widget of the dashboard once to reorder them",
+                    "重新排序时须列出仪表盘的每个组件各一次",
+                )
+            by_id = {w.id: w for w in widgets}
+            widgets[:] = [by_id[i] for i in widget_ids]
+
+        return self._change(ref, change)
+
     @staticmethod
     def _index(widgets: builtins.list[Widget], widget_id: str) -> int:
         for i, w in enumerate(widgets):

@@ -180,6 +180,15 @@ async def move_widget(request: Request) -> Response:
     return refresh()
 
 
+async def order_widgets(request: Request) -> Response:
+    """The widgets in the order they were dragged into."""
+    ctx = context(request)
+    boards, board = _board(ctx, request)
+    form = await request.form()
+    boards.reorder_widgets(board, [w for w in form.getlist("widget") if isinstance(w, str)])
+    return Response(status_code=204)
+
+
 PREFIX = "/b/{base_id:int}/d/{dashboard_id:int}"
 routes = [
     Route("/b/{base_id:int}/dashboards", create_dashboard, methods=["POST"]),
@@ -188,6 +197,7 @@ routes = [
     Route(PREFIX + "/delete", delete_dashboard, methods=["POST"]),
     Route(PREFIX + "/widget-form", widget_form, methods=["GET"]),
     Route(PREFIX + "/widgets", save_widget, methods=["POST"]),
+    Route(PREFIX + "/widgets/order", order_widgets, methods=["POST"]),
     Route(PREFIX + "/w/{widget_id}", widget, methods=["GET"]),
     Route(PREFIX + "/w/{widget_id}", save_widget, methods=["POST"]),
     Route(PREFIX + "/w/{widget_id}/remove", remove_widget, methods=["POST"]),

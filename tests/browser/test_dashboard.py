@@ -1,5 +1,6 @@
 """The CRM's dashboard in real Chromium, in Chinese: every widget loads, the charts are drawn,
-no script errors; a widget is added through the form; on a phone the widgets stack."""
+no script errors; widgets are dragged into another order and added through the form; on a phone
+the widgets stack."""
 
 from __future__ import annotations
 
@@ -34,6 +35,26 @@ def test_the_crm_dashboard(page: Page, live: Live, shots: Path, errors: list[str
     page.wait_for_timeout(300)  # Chart.js redraws on resize
     page.screenshot(path=shots / "dashboard-zh.png")
     page.set_viewport_size({"width": 1280, "height": 800})
+
+    # drag the second widget before the first
+    titles = page.locator(".widget .widget-title")
+    names = [w.title for w in board.widgets]
+    expect(titles.nth(0)).to_have_text(names[0])
+    box = page.locator(".widget").nth(1).locator(".widget-title").bounding_box()
+    dest = page.locator(".widget").nth(0).bounding_box()
+    assert box is not None and dest is not None
+    page.mouse.move(box["x"] + 10, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(dest["x"] + dest["width"] / 2, dest["y"] + dest["height"] / 2, steps=12)
+    page.mouse.move(dest["x"] + 20, dest["y"] + dest["height"] / 2, steps=6)
+    page.mouse.up()
+    expect(titles.nth(0)).to_have_text(names[1])
+    for _ in range(50):  # the new order is saved in the background
+        if base.dashboards.get(board.id).widgets[0].title == names[1]:
+            break
+        page.wait_for_timeout(100)
+    assert [w.title for w in base.dashboards.get(board.id).widgets[:2]] == names[1::-1]
+
     # each chart has its numbers behind a toggle
     bars = page.locator(".widget.k-bar").first
     expect(bars.locator(".data-table")).to_be_hidden()
@@ -57,6 +78,12 @@ def test_the_crm_dashboard(page: Page, live: Live, shots: Path, errors: list[str
     expect(added.locator(".widget-title")).to_have_text("订单渠道分布")
     expect(added.locator("canvas.chart[data-drawn='1']")).to_have_count(1)
     assert base.dashboards.get(board.id).widgets[-1].title == "订单渠道分布"
+    page.evaluate(
+        "() => document.querySelectorAll('canvas.chart').forEach(c => c.dataset.old = '1')"
+    )
+    page.locator("#dash-refresh").click()  # every widget loads again and is drawn again
+    expect(page.locator("canvas.chart[data-old]")).to_have_count(0)
+    expect(page.locator("canvas.chart[data-drawn='1']")).to_have_count(charts + 1)
 
     # on a phone the widgets stack in one column
     page.set_viewport_size({"width": 390, "height": 844})
