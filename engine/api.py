@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine, select
@@ -35,6 +35,9 @@ from .model import FieldDef, TableSchema, load_table
 from .names import name_key
 from .record import Record
 from .rules import Rules
+
+if TYPE_CHECKING:
+    from .dashboards import Dashboards
 
 T = TypeVar("T")
 FieldLike = FieldSpec | Mapping[str, Any]
@@ -231,6 +234,13 @@ class Base(BasePeople, BaseHistory):
 
     def _require(self, conn: Connection, role: str, what_en: str, what_zh: str) -> None:
         permissions.require(conn, self.db.user, self.id, role, what_en, what_zh)
+
+    @property
+    def dashboards(self) -> Dashboards:
+        """The base's dashboards (engine.dashboards)."""
+        from .dashboards import Dashboards
+
+        return Dashboards(self)
 
     @property
     def role(self) -> str | None:

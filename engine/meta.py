@@ -319,3 +319,21 @@ table_permissions = Table(
     Column("access", String(16), nullable=False),
     UniqueConstraint("table_id", "role"),
 )
+
+# --- dashboards (migration 0005) ------------------------------------------------------------------
+# A base's dashboard: a name and an ordered list of widgets (engine.dashboards.model), stored as
+# JSON with fields named by id.
+dashboards = Table(
+    "meta_dashboards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("base_id", Integer, ForeignKey("meta_bases.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("name_key", String(255), nullable=False),
+    Column("widgets", json_type(), nullable=False),
+    Column("position", Float, nullable=False, default=0),
+    Column("created_by", Integer, ForeignKey("meta_users.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("base_id", "name_key"),
+)

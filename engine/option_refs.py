@@ -7,7 +7,8 @@ the same transaction as the records:
   option is renamed; a removed one is taken out of the condition's options, and a condition left
   with none (`is X`, `has any of [X]`) is dropped, as is a group emptied that way — the records
   that held the option hold nothing now, so no condition can be about it any more;
-- kanban views stacked by the field: their stack order and collapsed stacks.
+- kanban views stacked by the field: their stack order and collapsed stacks;
+- the filters of dashboard widgets on the table.
 
 Views are stored as `{"query": {...}, "config": {...}}` (see `views.store`); the engine keeps
 these parts of them current because option changes are made by the engine, which may be used
@@ -77,6 +78,18 @@ def follow(
                 .where(s.c.id == row.id)
                 .values(filter=changed, updated_at=dt.datetime.now(UTC))
             )
+    _follow_dashboards(conn, table_id, rewrite)
+
+
+def _follow_dashboards(conn: Connection, table_id: int, rewrite: _Rewrite) -> None:
+    """The filters of dashboard widgets on the table (the widget's and its measures')."""
+    d, t = meta.dashboards, meta.tables
+    base_id = select(t.c.base_id).where(t.c.id == table_id).scalar_subquery()
+    for row in conn.execute(select(d.c.id, d.c.widgets).where(d.c.base_id == base_id)).all():
+        widgets = row.widgets if isinstance(row.widgets, list) else []
+        changed = [rewrite.widget(w) if w.get("table") == table_id else w for w in widgets]
+        if changed != widgets:
+            conn.execute(update(d).where(d.c.id == row.id).values(widgets=changed))
 
 
 class _Rewrite:
@@ -115,6 +128,16 @@ class _Rewrite:
                 if isinstance(config.get(key), list):
                     config[key] = self.names(config[key])
             out["config"] = config
+        return out
+
+    def widget(self, widget: dict[str, Any]) -> dict[str, Any]:
+        out = dict(widget)
+        if isinstance(widget.get("filter"), dict):
+            out["filter"] = self.group(widget["filter"])
+        for key in ("value", "ratio_of"):
+            part = widget.get(key)
+            if isinstance(part, dict) and isinstance(part.get("filter"), dict):
+                out[key] = {**part, "filter": self.group(part["filter"])}
         return out
 
     def group(self, group: dict[str, Any]) -> dict[str, Any]:

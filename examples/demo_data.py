@@ -759,6 +759,7 @@ class Shop:
             if done and rnd.random() < 0.75:
                 low, high = {"咨询": (4, 5), "回访": (4, 5), "售后": (3, 5), "投诉": (1, 4)}[kind]
                 satisfaction = rnd.randint(low, high)
+            reply = self.first_response(c, len(block.interactions), kind, status)
             block.interactions.append(
                 {
                     "主题": f"{kind}：{content[:18]}",
@@ -772,8 +773,18 @@ class Shop:
                     "处理状态": status,
                     "处理结果": rnd.choice(RESULTS[kind]) if done else None,
                     "满意度": satisfaction,
+                    "首次响应（分钟）": reply,
                 }
             )
+
+    def first_response(self, c: int, n: int, kind: str, status: str) -> int | None:
+        """Minutes to the first reply (none while the interaction is open): from a generator of
+        its own, so the rest of the data is the same with or without it."""
+        if status == "待处理":
+            return None
+        rnd = random.Random(self.seed * 7_919 + c * 1_009 + n)
+        slow = {"咨询": 1.0, "回访": 1.0, "售后": 1.5, "投诉": 2.0}[kind]
+        return min(int(rnd.expovariate(1 / 20) * slow) + 1, 24 * 60)
 
     def interaction_status(self, rnd: random.Random, kind: str, age_days: float) -> str:
         x = rnd.random()

@@ -65,6 +65,17 @@ def main() -> None:
     preview = customers.preview_type_change("手机", "number")
     print(f"phone → number: {preview.converted} of {preview.total} values convert")
 
+    # A dashboard: a KPI and a chart, each one GROUP BY in SQL.
+    boards = crm.dashboards
+    board = boards.create("概览")
+    boards.add_widget(board, {"kind": "number", "title": "客户数", "table": "客户"})
+    boards.add_widget(
+        board,
+        {"kind": "pie", "title": "生命周期", "table": "客户", "group": {"field": "生命周期"}},
+    )
+    for shown in boards.data(board):
+        print("dashboard:", shown.widget.title, shown.result)
+
     customers.delete(zhang.id)
     assert customers.count() == 0
     customers.restore(zhang.id)

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .field import FieldSpec, TableSpec
+from .preset_dashboards import DashboardSpec, SourceDashboard
 from .query import Condition, Group, Sort
 
 LOCALES = ("zh-CN", "en")
@@ -157,6 +158,7 @@ class Preset(_Model):
     views: list[ViewSpec] = Field(default_factory=list)
     roles: list[RoleSpec] = Field(default_factory=list)
     demo: DemoSpec | None = None
+    dashboards: list[DashboardSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Preset:
@@ -357,6 +359,7 @@ class PresetSource(_Model):
     views: list[SourceView] = Field(default_factory=list)
     roles: list[SourceRole] = Field(default_factory=list)
     demo: DemoSpec | None = None
+    dashboards: list[SourceDashboard] = Field(default_factory=list)
 
     @property
     def source_locale(self) -> str:

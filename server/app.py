@@ -38,6 +38,7 @@ from .routes import (
     toolbar,
     views,
 )
+from .routes import dashboards as dashboard_pages
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -162,6 +163,7 @@ def create_app(db: engine.Database, *, secret: str | None = None) -> Starlette:
         shares,
         imports,
         history,
+        dashboard_pages,
     ):
         routes.extend(module.routes)
     routes.extend(api.routes())

@@ -333,3 +333,6 @@ CATALOGUE.update(IMPORT)
 from .catalogue_history import HISTORY  # noqa: E402  (history, undo, trash, audit log)
 
 CATALOGUE.update(HISTORY)
+from .catalogue_dashboards import DASHBOARDS  # noqa: E402  (dashboards and their widgets)
+
+CATALOGUE.update(DASHBOARDS)

@@ -247,3 +247,47 @@ def test_import_a_csv_file(client: Any) -> None:
     assert bad.status_code == 422
     junk = client.post(url, params={"filename": "x.xlsx"}, content=b"not a workbook")
     assert junk.status_code == 422 and junk.json()["error"]["message"]["zh"]
+
+
+def test_dashboards(client: Any) -> None:
+    base_id, table_id = make_table(client)
+    client.post(f"/api/tables/{table_id}/records", json={"records": [
+        {"fields": {"Name": "张三", "Spent": 100}},
+        {"fields": {"Name": "李四", "Spent": 20}},
+    ]})  # fmt: skip
+    made = client.post(f"/api/bases/{base_id}/dashboards", json={
+        "name": "看板",
+        "widgets": [{"kind": "number", "table": "客户", "value": {"fn": "sum", "field": "Spent"}}],
+    })  # fmt: skip
+    assert made.status_code == 201, made.text
+    board = made.json()
+    spent_id = next(
+        f["id"]
+        for f in client.get(f"/api/tables/{table_id}").json()["fields"]
+        if f["name"] == "Spent"
+    )
+    assert board["widgets"][0]["table"] == table_id
+    assert board["widgets"][0]["value"] == {"fn": "sum", "field": spent_id}
+    url = f"/api/bases/{base_id}/dashboards/{board['id']}"
+    added = client.post(url + "/widgets", json={"widget": {
+        "kind": "bar", "table": table_id, "group": {"field": "Name"}, "title": "按客户",
+    }})  # fmt: skip
+    assert added.status_code == 201, added.text
+    data = client.get(url + "/data").json()["widgets"]
+    assert data[0]["value"] == 120
+    assert [x["text"] for x in data[1]["labels"]] == ["张三", "李四"]
+    assert data[1]["values"] == [[1], [1]] and data[1]["total"] == 2
+    wid = data[1]["id"]
+    one = client.get(url + "/data", params={"widget": wid}).json()["widgets"]
+    assert [w["id"] for w in one] == [wid]
+    bad = client.post(url + "/widgets", json={"widget": {"kind": "bar", "table": table_id,
+                                                         "group": {"field": "Nope"}}})  # fmt: skip
+    assert bad.status_code in (400, 422) and "Nope" in bad.text
+    renamed = client.patch(url, json={"name": "经营", "widgets": added.json()["widgets"][1:]})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "经营" and len(renamed.json()["widgets"]) == 1
+    assert [
+        d["name"] for d in client.get(f"/api/bases/{base_id}/dashboards").json()["dashboards"]
+    ] == ["经营"]
+    assert client.delete(url).status_code == 200
+    assert client.get(url).status_code == 404

@@ -132,6 +132,14 @@ class Crm:
 
 @pytest.fixture(scope="module", params=["sqlite", "pg"])
 def crm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crm]:
+    yield from applied_crm(request, tmp_path_factory)
+
+
+def applied_crm(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Crm]:
+    """The CRM with its demo data on the backend of `request.param` (other test modules make
+    their own `crm` fixture from it)."""
     folder: Path = tmp_path_factory.mktemp("crm")
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{folder / 'crm.db'}"])

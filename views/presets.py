@@ -69,6 +69,7 @@ from schemas.query import Condition, FilterGroup, SavedFilterRef
 
 from . import store
 from .api import Views
+from .preset_dashboards import apply_dashboards, export_dashboards, localize
 from .preset_roles import apply_roles, export_roles
 
 PRESETS = Path(schemas.__file__).resolve().parent / "presets"  # the presets that ship
@@ -277,6 +278,7 @@ class Localizer:
                 views=[self._in(f"view {self.mine(v.name)!r}", self._view, v) for v in s.views],
                 roles=[self._in(f"role {self.mine(r.name)!r}", self._role, r) for r in s.roles],
                 demo=s.demo,
+                dashboards=self._in("dashboards", lambda d: localize(self, d), s.dashboards),
             )
         except PydanticValidationError as e:
             raise PresetError(_pydantic_message(e)) from None
@@ -518,6 +520,7 @@ def _build(
     _order_fields(db, preset, tables)
     filter_ids = _saved_filters(preset, tables, result)
     _views(preset, tables, filter_ids, result)
+    apply_dashboards(base, preset.dashboards, filter_ids, result, _filter_dict, _Unavailable)
     check_roles(db, base, preset.roles, filter_ids)
     locale = names.locale if names is not None else preset.locale
     apply_roles(db, base, preset.roles, filter_ids, result.users, locale, _filter_dict)
@@ -854,6 +857,7 @@ def export_preset(
                 if v.visibility != "personal"
             ]
         roles = export_roles(conn, b.id, by_id, filter_names)
+        dashboards = export_dashboards(conn, b.id, by_id, filter_names, _named, _field_name)
     chosen = locale or ("zh-CN" if _has_cjk(b.name, *(s.name for s in schemas)) else "en")
     preset = Preset(
         name=b.name,
@@ -862,6 +866,7 @@ def export_preset(
         saved_filters=filters,
         views=views,
         roles=roles,
+        dashboards=dashboards,
     )
     return preset.model_dump(mode="json", exclude_defaults=True)
 
