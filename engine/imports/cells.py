@@ -17,7 +17,7 @@ XML_SPACE = " \t\n\r"
 _ENTITY = re.compile(r"&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
 _DAY_MS = 86_400_000.0
 _DAYS_1904 = 1462.0
 
@@ -134,15 +134,16 @@ def moment(serial: float, date1904: bool) -> Any:
     days = serial + _DAYS_1904 if date1904 else serial
     if days < 60:
         days += 1.0  # Excel's 1900 counts a 29 February that never was
+    whole, ms = divmod(_round(days * _DAY_MS), 86_400_000)
     try:
-        value = _EPOCH + dt.timedelta(milliseconds=_round(days * _DAY_MS))
-    except OverflowError:
+        day = dt.datetime.fromordinal(_EPOCH_ORDINAL + whole)
+    except (ValueError, OverflowError):
         return serial
     if serial < 1.0:
-        return value.time()
-    if value.hour == value.minute == value.second == value.microsecond == 0:
-        return value.date()
-    return value
+        return (day + dt.timedelta(milliseconds=ms)).time()
+    if ms == 0:
+        return day.date()
+    return day + dt.timedelta(milliseconds=ms)
 
 
 def elapsed(serial: float) -> Any:

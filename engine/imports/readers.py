@@ -108,7 +108,7 @@ class Workbook:
         )
         try:
             sheet.formats = _formats(self.path, name, max_col=spool.col_base + spool.width)
-        except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):
+        except (KeyError, TypeError, ValueError, SyntaxError, zipfile.BadZipFile):
             sheet.formats = {}  # formats only sharpen the guesses; the values are what count
         return sheet
 

@@ -4,8 +4,8 @@ that does not grow with the sheet.
 A worksheet's XML is unzipped a megabyte at a time and cut at row ends. A chunk in the shape
 spreadsheet programs write (every cell with its reference, values in <v> or a plain inline
 <is><t>) is read by one regular expression and converted a column at a time; any other chunk
-(formulas, rich text, xml:space, namespace prefixes, cells without references) is read by
-ElementTree. Chunks go, as columns, to a spool file (`Spool`), which gives the rows back as
+(formulas, rich text, xml:space, namespace prefixes, cells without references: whatever makes
+its count of tags differ from what the cells read account for) is read by ElementTree. Chunks go, as columns, to a spool file (`Spool`), which gives the rows back as
 often as they are asked for: the sheet is parsed once, while its merged ranges (written after
 the cells) and its true extent are learned."""
 
@@ -17,6 +17,7 @@ import pickle
 import re
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -34,7 +35,6 @@ _VALUE = re.compile(r'<c r="[A-Z]{1,3}\d+"[^>]*>(?:<v>|<is><t>)?([^<]*)')
 _ATTRS = re.compile(r'<c r="[A-Z]{1,3}\d+"([^>]*)>')
 _CELL_AT = re.compile(r'<c r="([A-Z]{1,3})(\d+)"([^>]*)>(?:<v>|<is><t>)?([^<]*)')
 _ROW = re.compile(r'<row r="(\d+)"')
-_ODD = re.compile(r"<(?:f|r[ >]|rPh|t[ /]|v[ /]|c[>/]|is[/ ])")  # what only ElementTree reads
 _ATTR_T = re.compile(r'\bt="([^"]*)"')
 _ATTR_S = re.compile(r'\bs="(\d+)"')
 _ROOT = re.compile(r"<(([\w.-]+:)?worksheet)\b[^>]*>")
@@ -350,7 +350,7 @@ class _SheetReader:
         if "<" not in chunk:
             return 0
         done = None
-        if not self.prefix and _ODD.search(chunk) is None:
+        if not self.prefix and "xml:space" not in chunk:
             done = self._dense(chunk, spool)
             if done is None:
                 done = self._sparse(chunk, spool)
@@ -396,6 +396,14 @@ class _SheetReader:
         attrs = _ATTRS.findall(chunk)
         if len(raw) != n * w or len(attrs) != n * w:
             return None
+        # every tag in the chunk is one these forms account for: no formula, rich text or
+        # anything else the expressions would read past
+        tags = 2 * n
+        for j in range(w):
+            for a, k in Counter(attrs[j::w]).items():
+                tags += k * self._tags(a)
+        if tags != chunk.count("<"):
+            return None
         width = col0 + w
         columns: Columns = [[""] * n] * width
         present = [-1] * width
@@ -403,6 +411,12 @@ class _SheetReader:
             columns[col0 + j], present[col0 + j] = self._column(attrs[j::w], raw[j::w])
         spool.add(first - 1, n, columns, present)
         return last
+
+    def _tags(self, attrs: str) -> int:
+        """Tags of a cell in a form the fast path reads: <c/>; <c><is><t>…</t></is></c>;
+        <c><v>…</v></c>."""
+        kind, _fmt, closed = self.book.kind(attrs)
+        return 1 if closed else 6 if kind == "inlineStr" else 4
 
     def _column(self, attrs: Sequence[str], raw: Sequence[str]) -> tuple[list[Any], int]:
         """A column's values and the last of its rows holding a cell (-1 if none)."""
@@ -450,12 +464,18 @@ class _SheetReader:
 
     def _sparse(self, chunk: str, spool: Spool) -> int | None:
         """Rows with cells missing here and there: cell by cell."""
-        if chunk.count("<row") != len(_ROW.findall(chunk)):
+        rows = chunk.count("<row")
+        closed = chunk.count("</row>")
+        if rows != len(_ROW.findall(chunk)) or chunk.count("<c ") != chunk.count(_OPEN):
             return None
         placed = []
+        tags = 2 * closed + (rows - closed)
         for letters, number, attrs, raw in _CELL_AT.findall(chunk):
+            tags += self._tags(attrs)
             v, here = self._cell(self.book.kind(attrs), raw)
             placed.append((int(number) - 1, _LETTERS[letters], v, here))
+        if tags != chunk.count("<"):
+            return None
         return self._place(placed, spool)
 
     def _general(self, chunk: str, spool: Spool) -> int:
