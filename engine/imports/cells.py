@@ -129,8 +129,8 @@ def _round(x: float) -> int:
 
 
 def moment(serial: float, date1904: bool) -> Any:
-    """A date-formatted number as calamine gives it: a time below one, else a date at midnight,
-    else a datetime (to the millisecond); the number itself if it is out of range."""
+    """A date-formatted number as calamine gives it: a time below one, else a date for a whole
+    number, else a datetime (to the millisecond); the number itself if it is out of range."""
     days = serial + _DAYS_1904 if date1904 else serial
     if days < 60:
         days += 1.0  # Excel's 1900 counts a 29 February that never was
@@ -141,7 +141,7 @@ def moment(serial: float, date1904: bool) -> Any:
         return serial
     if serial < 1.0:
         return (day + dt.timedelta(milliseconds=ms)).time()
-    if ms == 0:
+    if serial.is_integer():
         return day.date()
     return day + dt.timedelta(milliseconds=ms)
 
