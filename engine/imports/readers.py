@@ -16,6 +16,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree.ElementTree import fromstring, iterparse
@@ -28,6 +29,7 @@ from .xlsx import Book, SheetError, Spool
 
 Kind = Literal["xlsx", "csv", "paste"]
 Progress = Callable[[str, int, int | None], None]  # sheet, rows done, rows expected
+BLOCK = 5000  # rows of a block, for sources that have no blocks of their own
 FORMAT_ROWS = 200  # rows whose number formats are read (formats are a property of a column)
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -48,10 +50,25 @@ class Sheet:
     height: int | None = None  # rows, when the source knows it before reading them
     width: int | None = None
     encoding: str | None = None
+    _blocks: Any = (
+        None  # a callable giving fresh (first row index, rows) blocks, if the source has them
+    )
 
     def rows(self) -> Iterator[list[Any]]:
         rows: Iterator[list[Any]] = self._rows()
         return rows
+
+    def blocks(self, size: int = BLOCK) -> Iterator[tuple[int, list[list[Any]]]]:
+        """The rows a block at a time, with the index of each block's first row."""
+        if self._blocks is not None:
+            blocks: Iterator[tuple[int, list[list[Any]]]] = self._blocks()
+            yield from blocks
+            return
+        rows = self.rows()
+        at = 0
+        while block := list(islice(rows, size)):
+            yield at, block
+            at += len(block)
 
     def number_format(self, col: int) -> str | None:
         """The most common number format of column `col` (relative), other than General."""
@@ -100,6 +117,7 @@ class Workbook:
             name,
             "xlsx",
             spool.rows,
+            _blocks=spool.blocks,
             merged=data.merged,
             row_base=0,
             col_base=spool.col_base,

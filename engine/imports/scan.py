@@ -4,11 +4,13 @@ merged cells filled; and the first pass, which infers each column's type from th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from .guard import Limits, check_cells
 from .infer import ColumnStats, Inferrer
-from .layout import Layout, body_rows
+from .layout import Layout, body_blocks
 from .readers import Sheet
 
 CHUNK = 5000
@@ -23,37 +25,55 @@ def chunks(
     grow: Callable[[int], None] | None = None,
     size: int = CHUNK,
 ) -> Iterator[tuple[list[int], list[list[Any]], int]]:
-    """(row indexes, rows, blank rows skipped) a chunk at a time. With `grow`, a value right of
-    `width` widens the table (`grow` is told the new width); without it, such columns are cut."""
+    """(row indexes, rows) a chunk at a time, with the number of blank rows skipped since the
+    last chunk. With `grow`, a value right of `width` widens the table (`grow` is told the new
+    width); without it, such columns are cut. A block of rows all `width` wide, none of them
+    nearly blank, passes with C-level list operations only."""
     numbers: list[int] = []
     rows: list[list[Any]] = []
     blank = 0
-    for index, row in body_rows(sheet, layout):
-        n = len(row)
-        if n != width:
-            if n > width:
-                tail = row[width:]
-                filled = len(tail) - tail.count("") - tail.count(None)
-                if filled and grow is not None:
-                    last = max(i for i, v in enumerate(tail) if v != "" and v is not None)
-                    width += last + 1
-                    grow(width)
-                    row = list(row[:width])
-                else:
-                    row = list(row[:width])
-            else:
-                row = list(row) + [""] * (width - n)
-        empties = row.count("") + row.count(None)
-        if empties == width or (width - empties <= 3 and empties + _spaces(row) == width):
-            blank += 1
-            continue
-        numbers.append(index)
-        rows.append(row)
-        if len(rows) >= size:
-            yield numbers, rows, blank
-            numbers, rows, blank = [], [], 0
+    for start, block in body_blocks(sheet, layout):
+        if set(map(len, block)) != {width}:
+            fitted = []
+            for row in block:
+                width, row = _fit(row, width, grow)
+                fitted.append(row)
+            block = fitted
+        empties = list(
+            map(add, map(list.count, block, repeat("")), map(list.count, block, repeat(None)))
+        )
+        if max(empties, default=0) < width - 3:
+            numbers.extend(range(start, start + len(block)))
+            rows.extend(block)
+        else:
+            for i, row in enumerate(block):
+                e, n = empties[i], len(row)
+                if e == n or (n - e <= 3 and e + _spaces(row) == n):
+                    blank += 1
+                    continue
+                numbers.append(start + i)
+                rows.append(row)
+        while len(rows) >= size:
+            yield numbers[:size], rows[:size], blank
+            numbers, rows, blank = numbers[size:], rows[size:], 0
     if rows or blank:
         yield numbers, rows, blank
+
+
+def _fit(row: list[Any], width: int, grow: Callable[[int], None] | None) -> tuple[int, list[Any]]:
+    """A row cut or padded to `width` (or the table widened, by `grow`, to take its values)."""
+    n = len(row)
+    if n > width:
+        tail = row[width:]
+        filled = len(tail) - tail.count("") - tail.count(None)
+        if filled and grow is not None:
+            last = max(i for i, v in enumerate(tail) if v != "" and v is not None)
+            width += last + 1
+            grow(width)
+        return width, list(row[:width])
+    if n < width:
+        return width, list(row) + [""] * (width - n)
+    return width, row
 
 
 def _spaces(row: list[Any]) -> int:

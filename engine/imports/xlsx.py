@@ -106,6 +106,12 @@ class Spool:
         return self.last_col - self.col_base + 1 if self.first_col is not None else 0
 
     def rows(self) -> Iterator[list[Any]]:
+        for _first, rows in self.blocks():
+            yield from rows
+
+    def blocks(self) -> Iterator[tuple[int, list[list[Any]]]]:
+        """(index of the first row, rows) a stored chunk at a time; rows missing between chunks
+        come as a block of empty rows."""
         f = self.file
         f.seek(0)
         base, width, height = self.col_base, self.width, self.height
@@ -117,22 +123,21 @@ class Spool:
             if len(size) < 8:
                 break
             first, n, stored = marshal.loads(f.read(int.from_bytes(size, "little")))
-            while at < min(first, height):
-                yield [""] * width
-                at += 1
-            columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:end]]
-            if len(columns) < width:
-                columns += [empty_col * n] * (width - len(columns))
+            if at < min(first, height):
+                yield at, [[""] * width for _ in range(min(first, height) - at)]
+                at = min(first, height)
             take = min(n, height - first)
             if take <= 0:
                 continue
+            columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:end]]
+            if len(columns) < width:
+                columns += [empty_col * n] * (width - len(columns))
             if take < n:
                 columns = [c[:take] for c in columns]
-            yield from map(list, zip(*columns, strict=True))
+            yield first, list(map(list, zip(*columns, strict=True)))
             at = first + take
-        while at < height:
-            yield [""] * width
-            at += 1
+        if at < height:
+            yield at, [[""] * width for _ in range(height - at)]
 
     def close(self) -> None:
         self.file.close()
