@@ -158,6 +158,14 @@ class Inferrer:
         for stats, column in zip(self.columns, zip(*rows, strict=True), strict=False):
             self._column(stats, column)
 
+    def feed_columns(self, columns: Sequence[Sequence[Any]], n: int) -> None:
+        """`feed` given the chunk's `n` rows column by column."""
+        if not n:
+            return
+        self.rows += n
+        for stats, column in zip(self.columns, columns, strict=False):
+            self._column(stats, column)
+
     def _column(self, s: ColumnStats, column: Sequence[Any]) -> None:
         counts = Counter(column)
         for junk in JUNK.intersection(counts):

@@ -58,11 +58,20 @@ class Sheet:
         rows: Iterator[list[Any]] = self._rows()
         return rows
 
+    def column_blocks(self) -> Iterator[tuple[int, list[list[Any]]]] | None:
+        """The cells a block at a time as columns (`width` of them), with the index of each
+        block's first row; None for a source that reads by rows."""
+        if self._blocks is None:
+            return None
+        blocks: Iterator[tuple[int, list[list[Any]]]] = self._blocks()
+        return blocks
+
     def blocks(self, size: int = BLOCK) -> Iterator[tuple[int, list[list[Any]]]]:
         """The rows a block at a time, with the index of each block's first row."""
-        if self._blocks is not None:
-            blocks: Iterator[tuple[int, list[list[Any]]]] = self._blocks()
-            yield from blocks
+        columns = self.column_blocks()
+        if columns is not None:
+            for first, block in columns:
+                yield first, list(map(list, zip(*block, strict=True)))
             return
         rows = self.rows()
         at = 0
@@ -117,7 +126,7 @@ class Workbook:
             name,
             "xlsx",
             spool.rows,
-            _blocks=spool.blocks,
+            _blocks=spool.column_blocks,
             merged=data.merged,
             row_base=0,
             col_base=spool.col_base,

@@ -23,7 +23,7 @@ from .plan import ColumnPlan, ImportPlan, SheetPlan
 from .planner import Source, check_types
 from .readers import Sheet
 from .report import Entry, Report
-from .scan import Progress, chunks
+from .scan import Progress, column_chunks
 
 HOLD = {"required", "not_unique", "unique"}  # problems a companion field cannot solve
 TEXT_TYPES = {"text", "long_text", "email", "url", "phone", "single_select", "multiple_select"}
@@ -397,12 +397,12 @@ def _fill(
     existing = _existing_keys(table, key) if key is not None and sp.mode == "upsert" else None
     seen: dict[str, int] = {}
     done = 0
-    for numbers, chunk, blank in chunks(sheet, layout, sp.width, size=batch):
+    for numbers, cells, blank in column_chunks(sheet, layout, sp.width, size=batch):
         result.blank_rows += blank
-        if not chunk:
+        if not numbers:
             continue
-        cells = list(zip(*chunk, strict=True))
-        picked = [cells[s] if s < len(cells) else ("",) * len(chunk) for s in sources]
+        n = len(numbers)
+        picked = [cells[s] if s < len(cells) else [""] * n for s in sources]
         values = [f(col) for f, col in zip(convert, picked, strict=True)]
         originals = Originals(picked)
         given: dict[str, list[Any]] = dict(zip(names, values, strict=True))  # no dict per row
@@ -415,7 +415,7 @@ def _fill(
                 writer.write(u_rows, u_numbers, u_originals, u_ids)
         if numbers:
             writer.write(given, numbers, originals)
-        done += len(chunk)
+        done += n
         if progress is not None:
             progress(sp.sheet, done, sp.rows or None)
 

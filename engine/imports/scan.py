@@ -76,6 +76,82 @@ def _fit(row: list[Any], width: int, grow: Callable[[int], None] | None) -> tupl
     return width, row
 
 
+def column_chunks(
+    sheet: Sheet,
+    layout: Layout,
+    width: int,
+    *,
+    grow: Callable[[int], None] | None = None,
+    size: int = CHUNK,
+) -> Iterator[tuple[list[int], list[list[Any]], int]]:
+    """`chunks` as columns: (row indexes, columns, blank rows skipped). A source that keeps its
+    cells by column (an .xlsx spool) is never turned into rows unless a block may hold a blank
+    row; others (and sheets with merged cells below the header) go through `chunks`."""
+    blocks = None if layout.merged_body else sheet.column_blocks()
+    if blocks is None:
+        for indexes, rows, skipped in chunks(sheet, layout, width, grow=grow, size=size):
+            w = max(map(len, rows), default=width)
+            rows = [r if len(r) == w else r + [""] * (w - len(r)) for r in rows]
+            yield indexes, [list(c) for c in zip(*rows, strict=True)] if rows else [], skipped
+        return
+    first_row = layout.first_data_row
+    numbers: list[int] = []
+    columns: list[list[Any]] = []
+    blank = 0
+    for start, block in blocks:
+        n = len(block[0]) if block else 0
+        if start + n <= first_row or n == 0:
+            continue
+        if start < first_row:
+            cut = first_row - start
+            block, start, n = [c[cut:] for c in block], first_row, n - cut
+        if len(block) > width:
+            extra = block[width:]
+            filled = [i for i, c in enumerate(extra) if c.count("") + c.count(None) != n]
+            if filled and grow is not None:
+                width += filled[-1] + 1
+                grow(width)
+            block = block[:width]
+        block = block + [[""] * n for _ in range(width - len(block))]
+        kept = list(range(start, start + n))
+        if not _never_blank(block):
+            rows = list(map(list, zip(*block, strict=True)))
+            keep = [i for i, row in enumerate(rows) if not _blank(row)]
+            if len(keep) < n:
+                blank += n - len(keep)
+                block = [[c[i] for i in keep] for c in block]
+                kept = [start + i for i in keep]
+        if not numbers:
+            columns = [list(c) for c in block]  # copies: a block's lists may be shared
+        else:
+            columns += [[""] * len(numbers) for _ in range(len(block) - len(columns))]
+            for into, more in zip(columns, block, strict=True):
+                into.extend(more)
+        numbers.extend(kept)
+        if len(numbers) >= size:
+            yield numbers, columns, blank
+            numbers, columns, blank = [], [], 0
+    if numbers or blank:
+        yield numbers, columns, blank
+
+
+def _never_blank(columns: list[list[Any]]) -> bool:
+    """Whether some column has a value in every row (so no row is blank)."""
+    for c in columns:
+        kinds = set(map(type, c))
+        if str not in kinds and type(None) not in kinds:
+            return True
+        if kinds == {str} and all(map(str.strip, c)):
+            return True
+    return False
+
+
+def _blank(row: list[Any]) -> bool:
+    n = len(row)
+    e = row.count("") + row.count(None)
+    return e == n or (n - e <= 3 and e + _spaces(row) == n)
+
+
 def _spaces(row: list[Any]) -> int:
     return sum(1 for v in row if isinstance(v, str) and v and not v.strip())
 
@@ -115,15 +191,16 @@ def scan(
         layout.headers.extend([""] * (new_width - len(layout.headers)))
 
     rows = blanks = 0
-    for _numbers, chunk, blank in chunks(sheet, layout, width, grow=grow):
+    for numbers, columns, blank in column_chunks(sheet, layout, width, grow=grow):
         blanks += blank
-        if chunk:
-            if len(chunk[0]) > len(inferrer.columns):
-                grow(len(chunk[0]))
+        n = len(numbers)
+        if n:
+            if len(columns) > len(inferrer.columns):
+                grow(len(columns))
             width = len(inferrer.columns)
-            chunk = [r if len(r) == width else r + [""] * (width - len(r)) for r in chunk]
-            inferrer.feed(chunk)
-            rows += len(chunk)
+            columns += [[""] * n for _ in range(width - len(columns))]
+            inferrer.feed_columns(columns, n)
+            rows += n
             check_cells(sheet.name, rows * width, limits)
         if progress is not None:
             progress(sheet.name, rows, expected)

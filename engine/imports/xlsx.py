@@ -110,13 +110,17 @@ class Spool:
             yield from rows
 
     def blocks(self) -> Iterator[tuple[int, list[list[Any]]]]:
-        """(index of the first row, rows) a stored chunk at a time; rows missing between chunks
-        come as a block of empty rows."""
+        """(index of the first row, rows) a stored chunk at a time."""
+        for first, columns in self.column_blocks():
+            yield first, list(map(list, zip(*columns, strict=True)))
+
+    def column_blocks(self) -> Iterator[tuple[int, list[list[Any]]]]:
+        """(index of the first row, columns) a stored chunk at a time, `width` columns from
+        `col_base`; rows missing between chunks come as a block of empty ones."""
         f = self.file
         f.seek(0)
         base, width, height = self.col_base, self.width, self.height
         end = base + width
-        empty_col = [""]
         at = 0
         while at < height:
             size = f.read(8)
@@ -124,20 +128,20 @@ class Spool:
                 break
             first, n, stored = marshal.loads(f.read(int.from_bytes(size, "little")))
             if at < min(first, height):
-                yield at, [[""] * width for _ in range(min(first, height) - at)]
-                at = min(first, height)
+                gap = min(first, height) - at
+                yield at, [[""] * gap for _ in range(width)]
+                at += gap
             take = min(n, height - first)
             if take <= 0:
                 continue
             columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:end]]
-            if len(columns) < width:
-                columns += [empty_col * n] * (width - len(columns))
+            columns += [[""] * n for _ in range(width - len(columns))]
             if take < n:
                 columns = [c[:take] for c in columns]
-            yield first, list(map(list, zip(*columns, strict=True)))
+            yield first, columns
             at = first + take
         if at < height:
-            yield at, [[""] * width for _ in range(height - at)]
+            yield at, [[""] * (height - at) for _ in range(width)]
 
     def close(self) -> None:
         self.file.close()
