@@ -18,6 +18,7 @@ _ENTITY = re.compile(r"&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
+_MIDNIGHTS: dict[int, dt.datetime] = {}  # days since the epoch -> that day's midnight
 _DAY_MS = 86_400_000.0
 _DAYS_1904 = 1462.0
 
@@ -135,10 +136,14 @@ def moment(serial: float, date1904: bool) -> Any:
     if days < 60:
         days += 1.0  # Excel's 1900 counts a 29 February that never was
     whole, ms = divmod(_round(days * _DAY_MS), 86_400_000)
-    try:
-        day = dt.datetime.fromordinal(_EPOCH_ORDINAL + whole)
-    except (ValueError, OverflowError):
-        return serial
+    day = _MIDNIGHTS.get(whole)
+    if day is None:
+        try:
+            day = dt.datetime.fromordinal(_EPOCH_ORDINAL + whole)
+        except (ValueError, OverflowError):
+            return serial
+        if len(_MIDNIGHTS) < 100_000:
+            _MIDNIGHTS[whole] = day
     if serial < 1.0:
         return (day + dt.timedelta(milliseconds=ms)).time()
     if serial.is_integer():
@@ -165,8 +170,11 @@ def iso_moment(text: str) -> Any:
         return text
 
 
-def numbers(raw: Sequence[str], fmt: Format, date1904: bool) -> list[Any]:
-    """A column of number cells (a value '' is an empty cell)."""
+def numbers(
+    raw: Sequence[str], fmt: Format, date1904: bool, seen: dict[float, Any] | None = None
+) -> list[Any]:
+    """A column of number cells (a value '' is an empty cell); `seen` remembers the dates (or
+    durations) made of numbers in this format, which repeat."""
     if "" in raw:
         return [number(v, fmt, date1904) for v in raw]
     values = list(map(float, raw))
@@ -175,10 +183,14 @@ def numbers(raw: Sequence[str], fmt: Format, date1904: bool) -> list[Any]:
     convert: Callable[[float], Any] = (
         (lambda x: moment(x, date1904)) if fmt is Format.DATETIME else elapsed
     )
-    seen: dict[float, Any] = {}
+    if seen is None:
+        seen = {}
+    elif len(seen) > 50_000:
+        seen.clear()
+    known = seen.get
     out = []
     for x in values:
-        v = seen.get(x)
+        v = known(x)
         if v is None:
             v = seen[x] = convert(x)
         out.append(v)

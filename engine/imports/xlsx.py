@@ -293,6 +293,7 @@ class _SheetReader:
         self.book = book
         self.prefix = ""
         self.wrap = ("", "")
+        self.seen: dict[Format, dict[float, Any]] = {f: {} for f in Format}  # dates so far
 
     def run(
         self, f: IO[bytes], spool: Spool, progress: Callable[[int, int | None], None] | None
@@ -408,16 +409,20 @@ class _SheetReader:
         # every tag in the chunk is one these forms account for: no formula, rich text or
         # anything else the expressions would read past
         tags = 2 * n
-        for j in range(w):
-            for a, k in Counter(attrs[j::w]).items():
-                tags += k * self._tags(a)
+        slices = [attrs[j::w] for j in range(w)]
+        kinds = [set(a) for a in slices]
+        for a, k in zip(slices, kinds, strict=True):
+            if len(k) == 1:
+                tags += n * self._tags(a[0])
+            else:
+                tags += sum(c * self._tags(x) for x, c in Counter(a).items())
         if tags != chunk.count("<"):
             return None
         width = col0 + w
         columns: Columns = [[""] * n] * width
         present = [-1] * width
         for j in range(w):
-            columns[col0 + j], present[col0 + j] = self._column(attrs[j::w], raw[j::w])
+            columns[col0 + j], present[col0 + j] = self._column(slices[j], raw[j::w], kinds[j])
         spool.add(first - 1, n, columns, present)
         return last
 
@@ -427,17 +432,19 @@ class _SheetReader:
         kind, _fmt, closed = self.book.kind(attrs)
         return 1 if closed else 6 if kind == "inlineStr" else 4
 
-    def _column(self, attrs: Sequence[str], raw: Sequence[str]) -> tuple[list[Any], int]:
-        """A column's values and the last of its rows holding a cell (-1 if none)."""
+    def _column(
+        self, attrs: Sequence[str], raw: Sequence[str], kinds: set[str]
+    ) -> tuple[list[Any], int]:
+        """A column's values (`kinds`: its distinct attributes) and the last of its rows
+        holding a cell (-1 if none)."""
         book = self.book
-        kinds = set(attrs)
         if len(kinds) == 1:
             kind, fmt, closed = book.kind(attrs[0])
             n = len(raw)
             if closed:
                 return [""] * n, -1
             if kind == "n":
-                values = cells.numbers(raw, fmt, book.date1904)
+                values = cells.numbers(raw, fmt, book.date1904, self.seen[fmt])
                 if "" in raw:
                     return values, max((i for i, v in enumerate(raw) if v), default=-1)
                 return values, n - 1
