@@ -15,7 +15,7 @@ import python_calamine as pc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.imports import xlsx
+from engine.imports import sheetdata
 from engine.imports.guard import Limits
 from engine.imports.readers import Workbook
 from tests.import_helpers import raw_workbook
@@ -178,8 +178,8 @@ def test_the_reader_gives_what_calamine_gives(
         tail=tail,
     )
     expected, info = calamine_rows(path)
-    default = xlsx.READ_BYTES
-    xlsx.READ_BYTES = piece
+    default = sheetdata.READ_BYTES
+    sheetdata.READ_BYTES = piece
     try:
         book = Workbook(path, Limits())
         try:
@@ -188,7 +188,7 @@ def test_the_reader_gives_what_calamine_gives(
         finally:
             book.close()
     finally:
-        xlsx.READ_BYTES = default
+        sheetdata.READ_BYTES = default
     assert typed(rows) == typed(expected)
     if info.start is not None:
         assert (got.col_base, got.width, got.height) == (info.start[1], info.width, info.end[0] + 1)
@@ -208,7 +208,7 @@ def test_a_sheet_in_the_fast_form_is_read_without_elementtree(
     def refuse(*_args: Any) -> None:
         raise AssertionError("the general path was taken")
 
-    monkeypatch.setattr(xlsx._SheetReader, "_general", refuse)
+    monkeypatch.setattr(sheetdata.SheetReader, "_general", refuse)
     book = Workbook(path, Limits())
     try:
         got = list(book.sheet("S").rows())

@@ -25,7 +25,8 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.styles.stylesheet import Stylesheet
 
 from .guard import ImportRefused, Limits, check_size, check_workbook
-from .xlsx import Book, SheetError, Spool
+from .spool import Spool
+from .xlsx import Book, SheetError
 
 Kind = Literal["xlsx", "csv", "paste"]
 Progress = Callable[[str, int, int | None], None]  # sheet, rows done, rows expected
