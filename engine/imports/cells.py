@@ -171,12 +171,10 @@ def iso_moment(text: str) -> Any:
 
 
 def numbers(
-    raw: Sequence[str], fmt: Format, date1904: bool, seen: dict[float, Any] | None = None
+    raw: Sequence[str | bytes], fmt: Format, date1904: bool, seen: dict[float, Any] | None = None
 ) -> list[Any]:
-    """A column of number cells (a value '' is an empty cell); `seen` remembers the dates (or
-    durations) made of numbers in this format, which repeat."""
-    if "" in raw:
-        return [number(v, fmt, date1904) for v in raw]
+    """A column of number cells, none empty (as text or as bytes: float reads both); `seen`
+    remembers the dates (or durations) made of numbers in this format, which repeat."""
     values = list(map(float, raw))
     if fmt is Format.OTHER:
         return values
