@@ -216,3 +216,26 @@ def test_a_sheet_in_the_fast_form_is_read_without_elementtree(
         book.close()
     assert typed(got) == typed(calamine_rows(path)[0])
     assert got[0] == ["n1", dt.date(2023, 3, 16), 1.5]
+
+
+def test_a_spool_gives_its_rows_to_two_readers_at_once(tmp_path: Path) -> None:
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="n"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>x{r}</t>'
+        "</is></c></row>"
+        for r in range(1, 3000)
+    )
+    path = raw_workbook(tmp_path / "two.xlsx", rows)
+    default = sheetdata.READ_BYTES
+    sheetdata.READ_BYTES = 4096  # many chunks
+    try:
+        book = Workbook(path, Limits())
+        try:
+            sheet = book.sheet("S")
+            one, two = sheet.rows(), sheet.rows()
+            pairs = [(next(one), next(two)) for _ in range(2999)]
+        finally:
+            book.close()
+    finally:
+        sheetdata.READ_BYTES = default
+    assert all(a == b for a, b in pairs)
+    assert pairs[-1][0] == [2999.0, "x2999"]

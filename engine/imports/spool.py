@@ -37,6 +37,7 @@ class Spool:
             for col in columns
         ]
         blob = marshal.dumps((first, n, stored))
+        self.file.seek(0, 2)
         self.file.write(len(blob).to_bytes(8, "little"))
         self.file.write(blob)
 
@@ -61,15 +62,17 @@ class Spool:
         """(index of the first row, columns) a stored chunk at a time, `width` columns from
         `col_base`; rows missing between chunks come as a block of empty ones."""
         f = self.file
-        f.seek(0)
         base, width, height = self.col_base, self.width, self.height
         end = base + width
-        at = 0
+        at = offset = 0
         while at < height:
+            f.seek(offset)  # each reader keeps its own place: two may read at once
             size = f.read(8)
             if len(size) < 8:
                 break
-            first, n, stored = marshal.loads(f.read(int.from_bytes(size, "little")))
+            length = int.from_bytes(size, "little")
+            offset += 8 + length
+            first, n, stored = marshal.loads(f.read(length))
             if at < min(first, height):
                 gap = min(first, height) - at
                 yield at, [[""] * gap for _ in range(width)]
