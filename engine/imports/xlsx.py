@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError, fromstring, iterparse
@@ -125,7 +126,7 @@ class Book:
         try:
             with self.zip.open(part) as f:
                 merged = reader.run(f, spool, progress)
-        except (ParseError, UnicodeDecodeError, IndexError, ValueError, zipfile.BadZipFile) as e:
+        except (ParseError, IndexError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
             spool.close()
             raise SheetError(str(e)) from None
         except BaseException:
