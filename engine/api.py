@@ -30,7 +30,7 @@ from .api_history import BaseHistory, DatabaseHistory, TableHistory
 from .api_people import BasePeople, DatabasePeople, TablePermissions
 from .attachments import AttachmentStore
 from .db import migrate, open_engine, read_transaction, write_transaction
-from .errors import NotFound, SchemaError
+from .errors import NotFound, QueryError, SchemaError
 from .model import FieldDef, TableSchema, load_table
 from .names import name_key
 from .record import Record
@@ -486,6 +486,22 @@ class Table(TablePermissions, TableHistory):
     def insert_many(self, rows: Sequence[Mapping[Any, Any]]) -> list[int]:
         """Like create_many but returns only the new ids (the fast path for large batches)."""
         return self.db._write(lambda c: records.create(self._ctx(c), self._schema(c), rows))
+
+    def insert_columns(self, columns: Mapping[Any, Sequence[Any]]) -> list[int]:
+        """Like insert_many, given column by column: {field name or id: values}, each list as
+        long as the others (no dict is made per record)."""
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            shown = ", ".join(f"{k}: {len(v)}" for k, v in columns.items())
+            raise QueryError(
+                f"Every column given to insert_columns must be as long as the others ({shown})",
+                f"insert_columns 的每一列长度必须相同（{shown}）",
+            )
+        n = lengths.pop() if lengths else 0
+        given = {k: list(v) for k, v in columns.items()}
+        return self.db._write(
+            lambda c: records.create_columns(self._ctx(c), self._schema(c), given, n)
+        )
 
     def get(self, record_id: int) -> Record:
         return self.db._read(lambda c: records.read(c, self._schema(c), [record_id])[0])

@@ -50,6 +50,7 @@ __all__ = [
     "context",
     "count",
     "create",
+    "create_columns",
     "move",
     "page",
     "purge",
@@ -100,21 +101,30 @@ def _resolve_keys(
     return out
 
 
+def by_column(rows: Sequence[Mapping[Any, Any]]) -> tuple[dict[Any, list[Any]], bool]:
+    """The values of `rows` key by key (MISSING where a row lacks a key), and whether every row
+    gives every key."""
+    keys: set[Any] = set().union(*rows) if rows else set()
+    # the common case, every row giving every key, reads a column with C-level builtins
+    if set(map(len, rows)) == {len(keys)}:
+        return {k: list(map(itemgetter(k), rows)) for k in keys}, True
+    return {k: [r.get(k, MISSING) for r in rows] for k in keys}, False
+
+
 def _columns(
     schema: TableSchema,
-    rows: Sequence[Mapping[Any, Any]],
+    given: Mapping[Any, list[Any]],
+    n: int,
     ctx: WriteContext,
     *,
     creating: bool,
     problems: list[Problem],
+    complete: bool = True,
     row_numbers: Sequence[int] | None = None,
 ) -> dict[FieldDef, list[Any]]:
-    """Normalised, rule-checked columns of `rows`; problems go to `problems`."""
-    n = len(rows)
-    keys: set[Any] = set().union(*rows) if rows else set()
-    # the common case, every row giving every key, reads a column with C-level builtins
-    full = set(map(len, rows)) == {len(keys)}
-    by_key = _resolve_keys(schema, keys, problems)
+    """Normalised, rule-checked columns of `n` rows given key by key (`complete` unless some
+    values are MISSING); problems go to `problems`."""
+    by_key = _resolve_keys(schema, given, problems)
     seen: dict[int, Any] = {}
     for key, f in by_key.items():
         if f.id in seen:
@@ -142,13 +152,10 @@ def _columns(
             default = checker.default(ctx.actor)
             values = [default] * n
         else:
-            if full:
-                raw = list(map(itemgetter(key), rows))
-            else:
-                raw = [r.get(key, MISSING) for r in rows]
-                if creating and any(v is MISSING for v in raw):
-                    default = checker.default(ctx.actor)
-                    raw = [default if v is MISSING else v for v in raw]
+            raw = given[key]
+            if creating and not complete and any(v is MISSING for v in raw):
+                default = checker.default(ctx.actor)
+                raw = [default if v is MISSING else v for v in raw]
             values, bad = f.type.normalize_many(raw)
             problems.extend(_problem(f, p, number(i)) for i, p in bad)
         failed = {i for i, _ in bad}  # a value that failed its type is not also checked by rules
@@ -170,20 +177,33 @@ def create(ctx: WriteContext, schema: TableSchema, rows: Sequence[Mapping[Any, A
     """Insert `rows` (dicts keyed by field name or id); returns the new ids in order."""
     if not rows:
         return []
+    given, complete = by_column(rows)
+    return create_columns(ctx, schema, given, len(rows), complete=complete)
+
+
+def create_columns(
+    ctx: WriteContext,
+    schema: TableSchema,
+    given: Mapping[Any, list[Any]],
+    n: int,
+    *,
+    complete: bool = True,
+) -> list[int]:
+    """Insert `n` records given column by column ({field name or id: n values}); returns the
+    new ids in order."""
+    if not n:
+        return []
     restricted = schema
     if schema.access is not None:  # the acting user's limits; then write with the whole table
-        schema = permission_writes.writable(
-            ctx.conn, schema, {k for row in rows for k in row}, what="create"
-        )
+        schema = permission_writes.writable(ctx.conn, schema, set(given), what="create")
     problems: list[Problem] = []
-    columns = _columns(schema, rows, ctx, creating=True, problems=problems)
+    columns = _columns(schema, given, n, ctx, creating=True, problems=problems, complete=complete)
     if problems:  # failing anyway: name the repeated unique values too, so all is said at once
-        problems += unique_problems(ctx.conn, schema, columns, list(range(len(rows))))
+        problems += unique_problems(ctx.conn, schema, columns, list(range(n)))
     _raise(problems)
     link_columns = relations.take_links(columns)
     table = schema.sql
     conn = ctx.conn
-    n = len(rows)
     start = _next_position(conn, table)
     same: dict[str, Any] = {  # the same in every row
         "created_at": ctx.now,
@@ -344,8 +364,17 @@ def update_many(
     problems: list[Problem] = []
     planned: list[tuple[dict[FieldDef, list[Any]], list[int]]] = []
     for members in groups.values():
-        rows = [changes[i][1] for i in members]
-        cols = _columns(schema, rows, ctx, creating=False, problems=problems, row_numbers=members)
+        given, complete = by_column([changes[i][1] for i in members])
+        cols = _columns(
+            schema,
+            given,
+            len(members),
+            ctx,
+            creating=False,
+            problems=problems,
+            complete=complete,
+            row_numbers=members,
+        )
         planned.append((cols, members))
     if problems:  # failing anyway: name the repeated unique values too, so all is said at once
         problems += batch_unique_problems(conn, schema, planned, ids)

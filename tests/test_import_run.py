@@ -250,3 +250,26 @@ def test_a_pasted_table(base: engine.Base) -> None:
         {"商品": "奶粉", "库存": 12, "上架": True},
         {"商品": "尿布", "库存": 0, "上架": False},
     ]
+
+
+def test_blank_rows_between_records_are_skipped_and_counted(
+    base: engine.Base, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "b.xlsx",
+        {
+            "订单": [
+                ["订单号", "金额", "备注", "城市", "渠道"],
+                ["A1", 10, "x", "北京", "天猫"],
+                [],
+                [None, None, "   ", None, None],  # white space only: blank too
+                ["A2", 20, None, "上海", "京东"],
+                [None, 30, None, None, None],  # one value: a record
+                [None, None, None, None, None, None, "right of the table"],
+            ]
+        },
+    )
+    result = import_file(base.db, base, path)
+    assert result.sheets[0].blank_rows == 2
+    assert [r["订单号"] for r in rows_of(base.table("订单"))] == ["A1", "A2", None, None]
+    assert [r["金额"] for r in rows_of(base.table("订单"))] == [10, 20, 30, None]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.imports import ImportRefused, Limits, Source, plan_source
-from tests.import_helpers import workbook
+from tests.import_helpers import raw_workbook, rewrite_sheet, workbook
 
 
 def refused(path: Path, limits: Limits | None = None) -> ImportRefused:
@@ -53,6 +53,23 @@ def test_an_old_xls_and_a_malformed_file_are_refused(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     assert "cannot be read" in refused(broken).message_en
+
+
+def test_a_sheet_with_broken_xml_or_a_corrupt_stream_is_refused(tmp_path: Path) -> None:
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="n"><v>{r}</v></c></row>' for r in range(1, 50))
+    cut = raw_workbook(tmp_path / "cut.xlsx", rows)
+    rewrite_sheet(cut, lambda xml: xml[: xml.index("</sheetData>") - 9])  # ends inside a row
+    assert "cannot be read" in refused(cut).message_en
+    bad = raw_workbook(tmp_path / "bad.xlsx", rows + '<row r="50"><c r="A50"><v>1</c></row>')
+    assert "cannot be read" in refused(bad).message_en
+    corrupt = raw_workbook(tmp_path / "corrupt.xlsx", rows * 20)
+    with zipfile.ZipFile(corrupt) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(corrupt.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 20 : start + 60] = b"\xff" * 40  # the deflated data, not the directory
+    corrupt.write_bytes(bytes(data))
+    assert "cannot be read" in refused(corrupt).message_en
 
 
 def test_file_size_and_cell_count_limits(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, filterfalse
 from typing import Any
 
 from ..fields.choice import FALSE_WORDS, TRUE_WORDS
@@ -58,6 +58,7 @@ KEY_HINT = re.compile(r"id$|^id|编号|代码|编码|号$|号码|code|no\.?$|key
 CURRENCY_FORMAT = re.compile(r"[￥¥$€£]|\[\$([^\]-]*)")
 PADDED_FORMAT = re.compile(r"0{2,}")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+MIDNIGHT = dt.time()
 MOBILE_LOW, MOBILE_HIGH = 13_000_000_000, 20_000_000_000
 
 # candidates tested on text values, and the pattern each value must match
@@ -157,6 +158,14 @@ class Inferrer:
         for stats, column in zip(self.columns, zip(*rows, strict=True), strict=False):
             self._column(stats, column)
 
+    def feed_columns(self, columns: Sequence[Sequence[Any]], n: int) -> None:
+        """`feed` given the chunk's `n` rows column by column."""
+        if not n:
+            return
+        self.rows += n
+        for stats, column in zip(self.columns, columns, strict=False):
+            self._column(stats, column)
+
     def _column(self, s: ColumnStats, column: Sequence[Any]) -> None:
         counts = Counter(column)
         for junk in JUNK.intersection(counts):
@@ -183,37 +192,45 @@ class Inferrer:
             if len(s.distinct) > DISTINCT_KEPT:
                 s.distinct_overflow = True
                 s.distinct = {}
+        kinds = set(map(type, counts))
         by_type: dict[type, list[Any]] = {}
-        for v in counts:
-            by_type.setdefault(type(v), []).append(v)
+        if len(kinds) == 1:
+            by_type[kinds.pop()] = list(counts)
+        else:
+            for v in counts:
+                by_type.setdefault(type(v), []).append(v)
+        # how many cells hold the given values: their number when every value is distinct
+        weigh: Callable[[list[Any]], int] = (
+            len if len(counts) == n else lambda vs: sum(map(counts.__getitem__, vs))
+        )
         for kind, values in by_type.items():
             if kind is str:
                 self._texts(s, values, counts)
             elif kind is bool:
-                s.bools += sum(counts[v] for v in values)
+                s.bools += weigh(values)
             elif kind is int or kind is float:
-                self._numbers(s, values, counts)
+                self._numbers(s, kind, values, weigh)
             elif kind is dt.datetime:
-                total = sum(counts[v] for v in values)
-                midnight = sum(counts[v] for v in values if v.time() == dt.time())
+                midnight = weigh([v for v in values if v.time() == MIDNIGHT])
                 s.dates += midnight
-                s.datetimes += total - midnight
+                s.datetimes += weigh(values) - midnight
             elif kind is dt.date:
-                s.dates += sum(counts[v] for v in values)
+                s.dates += weigh(values)
             elif kind is dt.time:
-                s.times += sum(counts[v] for v in values)
+                s.times += weigh(values)
             elif kind is dt.timedelta:
-                s.durations += sum(counts[v] for v in values)
+                s.durations += weigh(values)
 
-    def _numbers(self, s: ColumnStats, values: list[Any], counts: Counter[Any]) -> None:
-        total = sum(counts[v] for v in values)
-        s.numbers += total
-        whole = [v for v in values if v == int(v)] if values else []
-        s.integers += sum(counts[v] for v in whole)
-        s.mobiles += sum(counts[v] for v in whole if MOBILE_LOW <= v < MOBILE_HIGH)
-        s.serials += sum(counts[v] for v in whole if 20_000 <= v <= 60_000)
-        fractions = [v for v in values if v != int(v)]
-        if fractions and s.decimals < 8:
+    def _numbers(
+        self, s: ColumnStats, kind: type, values: list[Any], weigh: Callable[[list[Any]], int]
+    ) -> None:
+        s.numbers += weigh(values)
+        whole = list(filter(float.is_integer, values)) if kind is float else values
+        s.integers += weigh(whole)
+        s.mobiles += weigh([v for v in whole if MOBILE_LOW <= v < MOBILE_HIGH])
+        s.serials += weigh([v for v in whole if 20_000 <= v <= 60_000])
+        if kind is float and len(whole) < len(values) and s.decimals < 8:
+            fractions = list(filterfalse(float.is_integer, values))
             s.decimals = max(s.decimals, _decimals(fractions))
 
     def _alive(self, s: ColumnStats, candidate: str, fails: int) -> bool:

@@ -151,6 +151,33 @@ def body_rows(sheet: Sheet, layout: Layout) -> Iterator[tuple[int, list[Any]]]:
         yield index, row
 
 
+def body_blocks(
+    sheet: Sheet, layout: Layout, size: int = 5000
+) -> Iterator[tuple[int, list[list[Any]]]]:
+    """`body_rows` a block at a time: (index of the block's first row, rows). Without merged
+    ranges below the header the sheet's own blocks are passed on as they are."""
+    if layout.merged_body:
+        start = -1
+        block: list[list[Any]] = []
+        for index, row in body_rows(sheet, layout):
+            if not block:
+                start = index
+            block.append(row)
+            if len(block) >= size:
+                yield start, block
+                block = []
+        if block:
+            yield start, block
+        return
+    first = layout.first_data_row
+    for start, rows in sheet.blocks():
+        if start + len(rows) <= first:
+            continue
+        if start < first:
+            rows, start = rows[first - start :], first
+        yield start, rows
+
+
 def unique_names(headers: Sequence[str]) -> list[str]:
     """Field names for `headers`: an empty one is named after its column ('Column C'), a
     repeated one gets a number ('金额 2'), and each fits the engine's name limit."""

@@ -69,11 +69,11 @@ class Source:
         assert self._sheet is not None
         return [self._sheet.name]
 
-    def sheet(self, name: str) -> Sheet:
+    def sheet(self, name: str, progress: Progress | None = None) -> Sheet:
         """The sheet `name`, read once however often it is asked for (plan, then import)."""
         if self._book is not None:
             if name not in self._sheets:
-                self._sheets[name] = self._book.sheet(name)
+                self._sheets[name] = self._book.sheet(name, progress)
             return self._sheets[name]
         assert self._sheet is not None
         return self._sheet
@@ -115,7 +115,7 @@ def plan_source(
     planned: list[SheetPlan] = []
     all_stats: list[list[ColumnStats]] = []
     for n in names:
-        sheet = source.sheet(n)
+        sheet = source.sheet(n, progress)
         layout = find_layout(sheet)
         stats, rows, blanks = scan(
             sheet,

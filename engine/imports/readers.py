@@ -1,5 +1,6 @@
-"""Sources of rows: .xlsx sheets (values by python-calamine, number formats by openpyxl's style
-parser over the first rows only), .csv / .tsv files (encoding detected) and pasted tables.
+"""Sources of rows: .xlsx sheets (values by the streaming reader of `xlsx`, which reads them as
+python-calamine does; number formats by openpyxl's style parser over the first rows only),
+.csv / .tsv files (encoding detected) and pasted tables.
 
 A sheet gives its rows as lists of plain values (str, int, float, bool, date, datetime, time,
 timedelta); empty cells are ''. Rows are numbered from `row_base` and columns from `col_base`
@@ -13,19 +14,23 @@ import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree.ElementTree import fromstring, iterparse
 
-import python_calamine as pc
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.styles.stylesheet import Stylesheet
 
 from .guard import ImportRefused, Limits, check_size, check_workbook
+from .spool import Spool
+from .xlsx import Book, SheetError
 
 Kind = Literal["xlsx", "csv", "paste"]
+Progress = Callable[[str, int, int | None], None]  # sheet, rows done, rows expected
+BLOCK = 5000  # rows of a block, for sources that have no blocks of their own
 FORMAT_ROWS = 200  # rows whose number formats are read (formats are a property of a column)
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -46,10 +51,34 @@ class Sheet:
     height: int | None = None  # rows, when the source knows it before reading them
     width: int | None = None
     encoding: str | None = None
+    _blocks: Any = (
+        None  # a callable giving fresh (first row index, rows) blocks, if the source has them
+    )
 
     def rows(self) -> Iterator[list[Any]]:
         rows: Iterator[list[Any]] = self._rows()
         return rows
+
+    def column_blocks(self) -> Iterator[tuple[int, list[list[Any]]]] | None:
+        """The cells a block at a time as columns (`width` of them), with the index of each
+        block's first row; None for a source that reads by rows."""
+        if self._blocks is None:
+            return None
+        blocks: Iterator[tuple[int, list[list[Any]]]] = self._blocks()
+        return blocks
+
+    def blocks(self, size: int = BLOCK) -> Iterator[tuple[int, list[list[Any]]]]:
+        """The rows a block at a time, with the index of each block's first row."""
+        columns = self.column_blocks()
+        if columns is not None:
+            for first, block in columns:
+                yield first, list(map(list, zip(*block, strict=True)))
+            return
+        rows = self.rows()
+        at = 0
+        while block := list(islice(rows, size)):
+            yield at, block
+            at += len(block)
 
     def number_format(self, col: int) -> str | None:
         """The most common number format of column `col` (relative), other than General."""
@@ -61,64 +90,59 @@ class Sheet:
 
 # --- xlsx ---------------------------------------------------------------------------------------
 class Workbook:
-    """An .xlsx file held open: its sheets are read by calamine, once each."""
+    """An .xlsx file held open: each sheet is parsed once, into a spool its rows are read from
+    as often as they are asked for."""
 
     def __init__(self, path: Path, limits: Limits) -> None:
         check_workbook(path, limits)
         self.path = path
+        self._spools: list[Spool] = []
         try:
-            self._book = pc.CalamineWorkbook.from_path(str(path))
-        except pc.PasswordError:
-            raise ImportRefused(
-                f"{path.name} is protected by a password; save it without one and import again",
-                f"{path.name} 设置了密码保护；请取消密码后另存，再重新导入",
-            ) from None
-        except (pc.CalamineError, OSError, ValueError) as e:
+            self._book = Book(str(path))
+        except (KeyError, SyntaxError, OSError, ValueError, zipfile.BadZipFile) as e:
             raise ImportRefused(
                 f"{path.name} cannot be read: {e}", f"无法读取 {path.name}：{e}"
             ) from None
-        visible = {
-            m.name for m in self._book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet
-        }
-        self.sheet_names = [n for n in self._book.sheet_names if n in visible]
+        self.sheet_names = self._book.sheet_names
 
-    def sheet(self, name: str) -> Sheet:
+    def sheet(self, name: str, progress: Progress | None = None) -> Sheet:
         if name not in self.sheet_names:
             shown = ", ".join(self.sheet_names)
             raise ImportRefused(
                 f"{self.path.name} has no sheet {name!r} (its sheets: {shown})",
                 f"{self.path.name} 中没有工作表 {name!r}（现有：{shown}）",
             )
+        told = None if progress is None else (lambda done, total: progress(name, done, total))
         try:
-            data = self._book.get_sheet_by_name(name)
-        except (pc.CalamineError, ValueError) as e:
+            data = self._book.read(name, told)
+        except SheetError as e:
             raise ImportRefused(
                 f"Sheet {name!r} cannot be read: {e}", f"无法读取工作表 {name!r}：{e}"
             ) from None
-        start, end = data.start, data.end
-        if start is None or end is None:
+        spool = data.spool
+        self._spools.append(spool)
+        if spool.width == 0:
             return Sheet(name, "xlsx", lambda: iter(()), height=0, width=0)
-        # calamine gives rows from the first row of the sheet and columns from the first
-        # column in use: `col_base` turns its positions back into the sheet's
-        width = end[1] - start[1] + 1
-        merged = [(a[0], a[1], b[0], b[1]) for a, b in (data.merged_cell_ranges or [])]
         sheet = Sheet(
             name,
             "xlsx",
-            data.iter_rows,
-            merged=merged,
+            spool.rows,
+            _blocks=spool.column_blocks,
+            merged=data.merged,
             row_base=0,
-            col_base=start[1],
-            height=end[0] + 1,
-            width=width,
+            col_base=spool.col_base,
+            height=spool.height,
+            width=spool.width,
         )
         try:
-            sheet.formats = _formats(self.path, name, max_col=end[1] + 1)
-        except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):
+            sheet.formats = _formats(self.path, name, max_col=spool.col_base + spool.width)
+        except (KeyError, TypeError, ValueError, SyntaxError, zipfile.BadZipFile):
             sheet.formats = {}  # formats only sharpen the guesses; the values are what count
         return sheet
 
     def close(self) -> None:
+        for spool in self._spools:
+            spool.close()
         self._book.close()
 
 

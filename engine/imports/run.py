@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 from ..errors import Problem, TesseraError, ValidationError, ValueProblem
@@ -24,7 +23,7 @@ from .plan import ColumnPlan, ImportPlan, SheetPlan
 from .planner import Source, check_types
 from .readers import Sheet
 from .report import Entry, Report
-from .scan import Progress, chunks
+from .scan import Progress, column_chunks
 
 HOLD = {"required", "not_unique", "unique"}  # problems a companion field cannot solve
 TEXT_TYPES = {"text", "long_text", "email", "url", "phone", "single_select", "multiple_select"}
@@ -264,35 +263,40 @@ class _Writer:
         return name
 
     def write(
-        self,
-        rows: list[dict[str, Any]],
-        numbers: list[int],
-        originals: Originals,
-        ids: list[int] | None = None,
+        self, batch: Batch, numbers: list[int], originals: Originals, ids: list[int] | None = None
     ) -> None:
-        """Insert `rows` (or update the records `ids`), moving refused values aside."""
-        pending = list(range(len(rows)))
+        """Insert the batch (column by column), or update the records `ids` (a dict of the
+        fields to change for each), moving refused values aside."""
+        n = len(numbers)
+        pending = list(range(n))
         for _attempt in range(4):
             if not pending:
                 return
             try:
                 if ids is None:
-                    self.table.insert_many([rows[i] for i in pending])
+                    assert isinstance(batch, dict)
+                    if len(pending) == n:
+                        self.table.insert_columns(batch)
+                    else:
+                        self.table.insert_columns(
+                            {k: [col[i] for i in pending] for k, col in batch.items()}
+                        )
                     self.result.inserted += len(pending)
                 else:
-                    self.table.update_many([(ids[i], rows[i]) for i in pending])
+                    assert isinstance(batch, list)
+                    self.table.update_many([(ids[i], batch[i]) for i in pending])
                     self.result.updated += len(pending)
                 return
             except ValidationError as e:
-                pending = self._resolve(e.problems, pending, rows, numbers, originals)
+                pending = self._resolve(e.problems, pending, batch, numbers, originals)
         for i in pending:  # still refused after every value was moved aside
-            self._hold(numbers[i], None, rows[i], "still refused", "仍被拒绝")
+            self._hold(numbers[i], _row(batch, i), "still refused", "仍被拒绝")
 
     def _resolve(
         self,
         problems: list[Problem],
         pending: list[int],
-        rows: list[dict[str, Any]],
+        batch: Batch,
         numbers: list[int],
         originals: Originals,
     ) -> list[int]:
@@ -307,8 +311,8 @@ class _Writer:
             value = originals[i][self.columns.index(c)] if c is not None else None
             if c is not None and p.code not in HOLD and self.plan.on_invalid == "keep":
                 name = self.companion(c)
-                rows[i][c.name] = None
-                rows[i][name] = _as_text(value)
+                _put(batch, len(numbers), i, c.name, None)
+                _put(batch, len(numbers), i, name, _as_text(value))
                 self.result.kept += 1
                 self.report.add(
                     Entry(
@@ -338,9 +342,26 @@ class _Writer:
                 )
         return [i for i in pending if i not in held]
 
-    def _hold(self, number: int, c: ColumnPlan | None, row: Any, en: str, zh: str) -> None:
+    def _hold(self, number: int, row: Any, en: str, zh: str) -> None:
         self.result.held += 1
         self.report.add(Entry(self.sp.sheet, number + 1, "", str(row), en, zh, "held"))
+
+
+Batch = dict[str, list[Any]] | list[dict[str, Any]]  # columns to insert, or changes by record
+
+
+def _put(batch: Batch, n: int, i: int, key: str, value: Any) -> None:
+    if isinstance(batch, dict):
+        column = batch.get(key)
+        if column is None:
+            column = batch[key] = [None] * n
+        column[i] = value
+    else:
+        batch[i][key] = value
+
+
+def _row(batch: Batch, i: int) -> dict[str, Any]:
+    return {k: col[i] for k, col in batch.items()} if isinstance(batch, dict) else batch[i]
 
 
 def _fill(
@@ -376,27 +397,25 @@ def _fill(
     existing = _existing_keys(table, key) if key is not None and sp.mode == "upsert" else None
     seen: dict[str, int] = {}
     done = 0
-    for numbers, chunk, blank in chunks(sheet, layout, sp.width, size=batch):
+    for numbers, cells, blank in column_chunks(sheet, layout, sp.width, size=batch):
         result.blank_rows += blank
-        if not chunk:
+        if not numbers:
             continue
-        cells = list(zip(*chunk, strict=True))
-        picked = [cells[s] if s < len(cells) else ("",) * len(chunk) for s in sources]
+        n = len(numbers)
+        picked = [cells[s] if s < len(cells) else [""] * n for s in sources]
         values = [f(col) for f, col in zip(convert, picked, strict=True)]
         originals = Originals(picked)
-        # dicts made by C-level map: no Python code runs per row
-        rows: list[dict[str, Any]] = list(
-            map(dict, map(zip, repeat(names), zip(*values, strict=True)))
-        )
+        given: dict[str, list[Any]] = dict(zip(names, values, strict=True))  # no dict per row
         if key is not None:
-            rows, numbers, originals, updates = _by_key(
-                writer, rows, numbers, originals, key, key_at, seen, existing, sp.dedupe
+            given, numbers, originals, updates = _by_key(
+                writer, given, numbers, originals, key, key_at, seen, existing, sp.dedupe
             )
             if updates:
                 u_rows, u_numbers, u_originals, u_ids = updates
                 writer.write(u_rows, u_numbers, u_originals, u_ids)
-        writer.write(rows, numbers, originals)
-        done += len(chunk)
+        if numbers:
+            writer.write(given, numbers, originals)
+        done += n
         if progress is not None:
             progress(sp.sheet, done, sp.rows or None)
 
@@ -423,7 +442,7 @@ def _existing_keys(table: Any, key: str) -> dict[str, int]:
 
 def _by_key(
     writer: _Writer,
-    rows: list[dict[str, Any]],
+    columns: dict[str, list[Any]],
     numbers: list[int],
     originals: Originals,
     key: str,
@@ -432,7 +451,7 @@ def _by_key(
     existing: dict[str, int] | None,
     dedupe: bool,
 ) -> tuple[
-    list[dict[str, Any]],
+    dict[str, list[Any]],
     list[int],
     Originals,
     tuple[list[dict[str, Any]], list[int], Originals, list[int]] | None,
@@ -443,11 +462,11 @@ def _by_key(
     keep: list[int] = []
     update: list[int] = []
     ids: list[int] = []
-    for i, row in enumerate(rows):
-        text = _key_text(row.get(key))
+    for i, value in enumerate(columns[key]):
+        text = _key_text(value)
         if text is not None and f is not None:
             with suppress(TesseraError, ValueProblem):  # the write reports a refused key
-                text = f.type.to_text(f.type.normalize(row.get(key))).strip() or text
+                text = f.type.to_text(f.type.normalize(value)).strip() or text
         if text is not None and dedupe and text in seen:
             writer.result.held += 1
             writer.report.add(
@@ -471,15 +490,20 @@ def _by_key(
             keep.append(i)
     updates = None
     if update:
-        u_rows = [{k: v for k, v in rows[i].items() if v is not None and v != ""} for i in update]
+        u_rows = [
+            {k: col[i] for k, col in columns.items() if col[i] is not None and col[i] != ""}
+            for i in update
+        ]
         updates = (
             u_rows,
             [numbers[i] for i in update],
             originals.take(update),
             ids,
         )
+    if len(keep) < len(numbers):
+        columns = {k: [col[i] for i in keep] for k, col in columns.items()}
     return (
-        [rows[i] for i in keep],
+        columns,
         [numbers[i] for i in keep],
         originals.take(keep),
         updates,
