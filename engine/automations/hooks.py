@@ -1,0 +1,141 @@
+"""What record writes tell automations. `engine.records` calls these inside the write's
+transaction: one indexed query finds the enabled automations watching the table (none: nothing
+more is done), then one set-based query per automation finds which records of the batch match
+its filter. What fired is deferred, and run after the write commits (`runner.dispatch`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, select
+
+from schemas.query import FilterGroup
+
+from .. import meta, permissions
+from ..dates import Clock
+from ..db import DEPTH, defer
+from ..model import TableSchema
+from ..query import Compiler, QueryContext
+from . import schedule
+
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Fired:
+    """An automation whose trigger fired for these records of one committed write."""
+
+    automation_id: int
+    trigger: str
+    record_ids: tuple[int, ...]
+    depth: int
+
+
+@dataclass(frozen=True)
+class Watcher:
+    id: int
+    kind: str
+    trigger: dict[str, Any]
+    owner_id: int | None
+
+
+def watchers(conn: Connection, table_id: int, kinds: Iterable[str]) -> list[Watcher]:
+    a = meta.automations
+    rows = conn.execute(
+        select(a.c.id, a.c.trigger_kind, a.c.trigger, a.c.owner_id).where(
+            a.c.table_id == table_id, a.c.enabled.is_(True), a.c.trigger_kind.in_(list(kinds))
+        )
+    ).all()
+    return [Watcher(int(r.id), str(r.trigger_kind), dict(r.trigger), r.owner_id) for r in rows]
+
+
+def condition(
+    conn: Connection, schema: TableSchema, trigger: dict[str, Any], owner: int | None
+) -> list[ColumnElement[bool]]:
+    """The trigger's filter on its table, compiled as its owner sees the table (with the owner's
+    row rules), in the trigger's time zone."""
+    view = permissions.schema_for(conn, schema.id, owner)
+    clock = Clock(timezone=schedule.zone_of(conn, trigger, owner))
+    qctx = QueryContext(user_id=owner, clock=clock)
+    compiler = Compiler(conn, view, qctx)
+    clauses = [view.sql.c.trashed_at.is_(None), *permissions.row_clauses(conn, view, qctx)]
+    if trigger.get("filter"):
+        clauses.append(compiler.group(FilterGroup.model_validate(trigger["filter"])))
+    return clauses
+
+
+def matching(conn: Connection, schema: TableSchema, w: Watcher, ids: Sequence[int]) -> set[int]:
+    """The records of `ids` that match the watcher's filter now."""
+    if not ids:
+        return set()
+    if not w.trigger.get("filter") and w.owner_id is None:
+        return set(ids)
+    where = condition(conn, schema, w.trigger, w.owner_id)
+    t = schema.sql
+    found: set[int] = set()
+    for k in range(0, len(ids), CHUNK):
+        part = list(ids[k : k + CHUNK])
+        found.update(conn.execute(select(t.c.id).where(t.c.id.in_(part), *where)).scalars())
+    return found
+
+
+def _fire(conn: Connection, w: Watcher, ids: Iterable[int]) -> None:
+    chosen = tuple(sorted(ids))
+    if chosen:
+        defer(conn, Fired(w.id, w.kind, chosen, int(conn.info.get(DEPTH, 0))))
+
+
+def _safe_matching(
+    conn: Connection, schema: TableSchema, w: Watcher, ids: Sequence[int]
+) -> set[int]:
+    """Matching records; an automation whose filter no longer compiles (a field it names was
+    deleted, its owner lost access) matches none rather than failing the user's write."""
+    from ..errors import TesseraError
+
+    try:
+        with conn.begin_nested():
+            return matching(conn, schema, w, ids)
+    except TesseraError:
+        return set()
+
+
+def after_create(conn: Connection, schema: TableSchema, ids: Sequence[int]) -> None:
+    for w in watchers(conn, schema.id, ("record_created", "record_matches")):
+        _fire(conn, w, _safe_matching(conn, schema, w, ids))
+
+
+def before_update(
+    conn: Connection, schema: TableSchema, ids: Sequence[int]
+) -> tuple[list[Watcher], dict[int, set[int]]] | None:
+    """The watchers of an update, and for each "enters a condition" one the records of the batch
+    that match before the write; None when no automation watches the table."""
+    found = watchers(conn, schema.id, ("record_updated", "record_matches"))
+    if not found:
+        return None
+    before = {
+        w.id: _safe_matching(conn, schema, w, ids) for w in found if w.kind == "record_matches"
+    }
+    return found, before
+
+
+def after_update(
+    conn: Connection,
+    schema: TableSchema,
+    written: Mapping[int, set[int]],
+    seen: tuple[list[Watcher], dict[int, set[int]]] | None,
+) -> None:
+    """`written`: the ids of the fields written, per record."""
+    if seen is None:
+        return
+    found, before = seen
+    ids = list(written)
+    for w in found:
+        if w.kind == "record_matches":
+            now = _safe_matching(conn, schema, w, ids)
+            _fire(conn, w, now - before.get(w.id, set()))
+            continue
+        watched = set(w.trigger.get("fields") or ())
+        changed = [r for r in ids if not watched or watched & written[r]]
+        _fire(conn, w, _safe_matching(conn, schema, w, changed))
