@@ -12,7 +12,7 @@ import engine
 from engine.automations import templates
 from engine.automations.runner import MAX_DEPTH
 from engine.dates import Clock
-from tests.automation_helpers import Shop, notify_me, shop  # noqa: F401
+from tests.automation_helpers import Shop, notify_me
 
 
 def created_flow(shop: Shop, **trigger: object) -> int:

@@ -217,10 +217,8 @@ ONE_OF = {"is", "is_not", "is_any_of", "is_none_of"}
 OFFERED = {
     "text": {"is", "is_not", "contains", "not_contains", "starts_with", "ends_with"},
     "number": {"=", "!=", "<", "<=", ">", ">=", "between"},
-    "date": {
-        "is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within",
-        "is_anniversary",
-    },  # fmt: skip
+    "date": {"is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within"}
+    | {"is_anniversary"},
     "datetime": {"is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within"},
     "select": ONE_OF,
     "multi_select": LISTS,
