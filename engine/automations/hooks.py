@@ -5,6 +5,7 @@ its filter. What fired is deferred, and run after the write commits (`runner.dis
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,12 +53,17 @@ def watchers(conn: Connection, table_id: int, kinds: Iterable[str]) -> list[Watc
 
 
 def condition(
-    conn: Connection, schema: TableSchema, trigger: dict[str, Any], owner: int | None
+    conn: Connection,
+    schema: TableSchema,
+    trigger: dict[str, Any],
+    owner: int | None,
+    now: dt.datetime | None = None,
 ) -> list[ColumnElement[bool]]:
     """The trigger's filter on its table, compiled as its owner sees the table (with the owner's
-    row rules), in the trigger's time zone."""
+    row rules), in the trigger's time zone, at `now` (relative dates: today, 30 days ago)."""
     view = permissions.schema_for(conn, schema.id, owner)
-    clock = Clock(timezone=schedule.zone_of(conn, trigger, owner))
+    zone = schedule.zone_of(conn, trigger, owner)
+    clock = Clock(timezone=zone) if now is None else Clock(now=now, timezone=zone)
     qctx = QueryContext(user_id=owner, clock=clock)
     compiler = Compiler(conn, view, qctx)
     clauses = [view.sql.c.trashed_at.is_(None), *permissions.row_clauses(conn, view, qctx)]

@@ -73,8 +73,10 @@ def run(
     *,
     depth: int = 0,
     period: str | None = None,
+    at: dt.datetime | None = None,
 ) -> RunResult | None:
-    """Run the automation for `record_ids`; None when it is gone or disabled."""
+    """Run the automation for `record_ids`; None when it is gone or disabled. A scheduled run
+    names its `period` and the time `at` which it is due, kept in its records' run keys."""
     started = dt.datetime.now(UTC)
     hooks: list[tuple[dict[str, Any], dict[str, Any]]] = []
     done: list[dict[str, Any]] = []
@@ -103,7 +105,7 @@ def run(
             ctx = _context(conn, row, ids)
             ids = tuple(r.id for r in ctx.records)
             if period is not None:
-                _take_keys(conn, automation_id, ids, period, started)
+                _take_keys(conn, automation_id, ids, period, at or started)
             for action in row.actions:
                 if action["kind"] == "webhook":
                     hooks.append((action, actions.webhook_payload(ctx, row.name, trigger)))

@@ -24,7 +24,7 @@ def eligible(conn: Connection, automation: Any, period: str, now: dt.datetime) -
     with no run key in this period nor, with `once_per_days`, within so many days."""
     trigger = dict(automation.trigger)
     schema = load_table(conn, int(automation.table_id))
-    where = hooks.condition(conn, schema, trigger, automation.owner_id)
+    where = hooks.condition(conn, schema, trigger, automation.owner_id, now)
     k = meta.automation_keys
     t = schema.sql
     recent = k.c.period == period
@@ -59,7 +59,7 @@ def run_scheduled(
             error = str(e)
     if error is not None:
         return runner.fail(engine, automation_id, trigger, error)
-    return runner.run(engine, automation_id, trigger, ids, period=period)
+    return runner.run(engine, automation_id, trigger, ids, period=period, at=now)
 
 
 def run_due(
