@@ -19,6 +19,7 @@ from . import api, auth, cells, scheduler_loop
 from .context import context
 from .routes import (
     account,
+    automations,
     bases,
     calendar,
     fields,
@@ -165,6 +166,7 @@ def create_app(
         shares,
         imports,
         history,
+        automations,
     ):
         routes.extend(module.routes)
     routes.extend(api.routes())

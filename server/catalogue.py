@@ -319,3 +319,6 @@ CATALOGUE.update(IMPORT)
 from .catalogue_history import HISTORY  # noqa: E402  (history, undo, trash, audit log)
 
 CATALOGUE.update(HISTORY)
+from .catalogue_automations import AUTOMATIONS  # noqa: E402  (automations, notifications)
+
+CATALOGUE.update(AUTOMATIONS)

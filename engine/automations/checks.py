@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from schemas.query import FilterGroup
 
-from .. import meta, roles
+from .. import meta, permissions, roles
 from ..dates import Clock
 from ..errors import NotFound, QueryError, SchemaError, TesseraError, ValueProblem
 from ..model import FieldDef, TableSchema, load_table
@@ -211,10 +211,8 @@ def _notify(
             keys.append(roles.find_role(conn, base_id, ref))
         except NotFound as e:
             raise _in(w_en, w_zh, e) from None
-    m = meta.members
-    members = set(conn.execute(select(m.c.user_id).where(m.c.base_id == base_id)).scalars())
     for uid in action.users:
-        if uid not in members:
+        if permissions.role_of(conn, uid, base_id) is None:
             raise SchemaError(
                 f"{w_en}: user {uid} is not a member of this base",
                 f"{w_zh}：用户 {uid} 不是此库的成员",
