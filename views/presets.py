@@ -69,6 +69,7 @@ from schemas.query import Condition, FilterGroup, SavedFilterRef
 
 from . import store
 from .api import Views
+from .preset_automations import apply_automations, export_automations, localize
 from .preset_roles import apply_roles, export_roles
 
 PRESETS = Path(schemas.__file__).resolve().parent / "presets"  # the presets that ship
@@ -277,6 +278,10 @@ class Localizer:
                 views=[self._in(f"view {self.mine(v.name)!r}", self._view, v) for v in s.views],
                 roles=[self._in(f"role {self.mine(r.name)!r}", self._role, r) for r in s.roles],
                 demo=s.demo,
+                automations=[
+                    self._in(f"automation {self.mine(a.name)!r}", lambda x: localize(self, x), a)
+                    for a in s.automations
+                ],
             )
         except PydanticValidationError as e:
             raise PresetError(_pydantic_message(e)) from None
@@ -521,6 +526,7 @@ def _build(
     check_roles(db, base, preset.roles, filter_ids)
     locale = names.locale if names is not None else preset.locale
     apply_roles(db, base, preset.roles, filter_ids, result.users, locale, _filter_dict)
+    apply_automations(db, base, preset.automations, filter_ids, result, _filter_dict)
 
 
 def _generator(spec: str) -> Callable[[DemoContext], dict[str, int]]:
@@ -854,6 +860,7 @@ def export_preset(
                 if v.visibility != "personal"
             ]
         roles = export_roles(conn, b.id, by_id, filter_names)
+        automations = export_automations(conn, b.id, by_id, filter_names, _named)
     chosen = locale or ("zh-CN" if _has_cjk(b.name, *(s.name for s in schemas)) else "en")
     preset = Preset(
         name=b.name,
@@ -862,6 +869,7 @@ def export_preset(
         saved_filters=filters,
         views=views,
         roles=roles,
+        automations=automations,
     )
     return preset.model_dump(mode="json", exclude_defaults=True)
 
