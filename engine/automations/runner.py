@@ -13,14 +13,20 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import meta, permissions, records
+from schemas.query import Page, QuerySpec
+
+from .. import meta, permissions, query
 from ..dates import Clock
 from ..db import AFTER_COMMIT, DEPTH, write_transaction
 from ..errors import TesseraError
+from ..model import TableSchema
+from ..query import QueryContext
+from ..record import Record
 from ..sqltypes import UTC
 from . import actions, schedule, webhook
 from .hooks import Fired
 
+PAGE = 1000  # trigger records read per query
 MAX_DEPTH = 3  # an automation's writes trigger others at most this many levels deep
 log = logging.getLogger("tessera.automations")
 
@@ -102,7 +108,7 @@ def run(
                     f"{MAX_DEPTH} 层（可能是循环）",
                 )
                 return RunResult(run_id, "skipped", ids)
-            ctx = _context(conn, row, ids)
+            ctx = _context(conn, row, ids, at)
             ids = tuple(r.id for r in ctx.records)
             if period is not None:
                 _take_keys(conn, automation_id, ids, period, at or started)
@@ -141,7 +147,23 @@ def fail(
     return RunResult(run_id, "failed", tuple(ids), error)
 
 
-def _context(conn: Connection, row: Any, ids: Sequence[int]) -> actions.RunContext:
+def _read(
+    conn: Connection, source: TableSchema, ids: Sequence[int], qctx: QueryContext
+) -> list[Record]:
+    """The trigger records as the owner sees them, in id order; volatile formulas (NOW(),
+    TODAY()) computed at the run's clock, as a view would show them."""
+    out: list[Record] = []
+    t = source.sql
+    for k in range(0, len(ids), PAGE):
+        part = list(ids[k : k + PAGE])
+        spec = QuerySpec(sorts=[], page=Page(size=PAGE), count=False)
+        out += query.run(conn, source, spec, qctx, where=[t.c.id.in_(part)]).records
+    return sorted(out, key=lambda r: r.id)
+
+
+def _context(
+    conn: Connection, row: Any, ids: Sequence[int], now: dt.datetime | None
+) -> actions.RunContext:
     owner = row.owner_id
     source = permissions.schema_for(conn, int(row.table_id), owner)
     t = source.sql
@@ -154,11 +176,10 @@ def _context(conn: Connection, row: Any, ids: Sequence[int]) -> actions.RunConte
         if ids
         else set()
     )
-    found = records.read(conn, source, [i for i in ids if i in live])
     zone = schedule.zone_of(conn, dict(row.trigger), owner)
-    ctx = actions.RunContext(
-        conn, int(row.id), int(row.base_id), owner, source, found, Clock(timezone=zone)
-    )
+    clock = Clock(timezone=zone) if now is None else Clock(now=now, timezone=zone)
+    found = _read(conn, source, [i for i in ids if i in live], QueryContext(owner, clock))
+    ctx = actions.RunContext(conn, int(row.id), int(row.base_id), owner, source, found, clock)
     actions.load_user_names(ctx)
     return ctx
 
