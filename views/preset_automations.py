@@ -45,8 +45,10 @@ def localize(names: Localizer, a: SourceAutomation) -> PresetAutomation:
                 out["link"] = names.field(table, out["link"])
             out["values"] = [_value(names, table, target, v) for v in out.get("values", [])]
         elif kind == "notify":
-            out["user_fields"] = [names.field(table, f) for f in out.get("user_fields", [])]
-            out["roles"] = [names.roles.get(r, r) for r in out.get("roles", [])]
+            if "user_fields" in out:
+                out["user_fields"] = [names.field(table, f) for f in out["user_fields"]]
+            if "roles" in out:
+                out["roles"] = [names.roles.get(r, r) for r in out["roles"]]
             out["message"] = pick(out["message"], loc)
         actions.append(out)
     return PresetAutomation(name=pick(a.name, loc), enabled=a.enabled, trigger=trig, actions=actions)
