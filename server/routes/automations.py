@@ -37,7 +37,7 @@ def _page(ctx: RequestContext, base: engine.Base, **values: Any) -> Response:
         automations=base.automations(),
         schemas=schemas,
         can_manage=_may_manage(ctx, base),
-        members=base.members(),
+        people=_people(ctx, base),
         roles=base_roles,
         trigger_kinds=TRIGGER_KINDS,
         action_kinds=ACTION_KINDS,
@@ -46,6 +46,16 @@ def _page(ctx: RequestContext, base: engine.Base, **values: Any) -> Response:
         filters={t.id: ctx.views(t).filters() for t in a_tables},
         **values,
     )
+
+
+def _people(ctx: RequestContext, base: engine.Base) -> list[tuple[int, str]]:
+    """Who may be notified by name: the members, and the signed-in user (an admin may not be a
+    member, yet sees every base)."""
+    out = [(m.user_id, m.name) for m in base.members()]
+    me = ctx.me
+    if me is not None and me.id not in {uid for uid, _ in out}:
+        out.insert(0, (me.id, me.name))
+    return out
 
 
 async def list_page(request: Request) -> Response:
