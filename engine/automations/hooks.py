@@ -81,6 +81,10 @@ def matching(conn: Connection, schema: TableSchema, w: Watcher, ids: Sequence[in
     where = condition(conn, schema, w.trigger, w.owner_id)
     t = schema.sql
     found: set[int] = set()
+    if ids[-1] - ids[0] + 1 == len(ids) and len(set(ids)) == len(ids):
+        # a batch of new records has consecutive ids: one range query, however large it is
+        span = t.c.id.between(ids[0], ids[-1])
+        return set(conn.execute(select(t.c.id).where(span, *where)).scalars())
     for k in range(0, len(ids), CHUNK):
         part = list(ids[k : k + CHUNK])
         found.update(conn.execute(select(t.c.id).where(t.c.id.in_(part), *where)).scalars())
