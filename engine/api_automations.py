@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from .automations import notifications, runner, runs, scheduler, store
 from .automations.model import AutomationSpec
+from .automations.notifications import Notification
 from .errors import Unauthorized
 
 if TYPE_CHECKING:
@@ -79,6 +80,10 @@ class DatabaseAutomations:
         return self._read(
             lambda c: notifications.for_user(c, me, limit=limit, unread_only=unread_only)
         )
+
+    def notification(self, notification_id: int) -> Notification:
+        me = self._me()
+        return self._read(lambda c: notifications.one(c, me, notification_id))
 
     def unread_notifications(self) -> int:
         me = self._me()

@@ -172,6 +172,9 @@ def test_notify_users_of_a_field_and_of_a_role_only_if_they_see_the_table(shop: 
     assert shop.as_user(shop.outsider).notifications() == []
     # notifications only reach their users: marking another's does nothing
     assert shop.as_user(shop.outsider).mark_notifications_read([mine.id]) == 0
+    with pytest.raises(engine.NotFound):
+        shop.as_user(shop.outsider).notification(mine.id)
+    assert shop.db.notification(mine.id).message == mine.message
     assert shop.db.unread_notifications() == 1
     assert shop.db.mark_notifications_read([mine.id]) == 1
     assert shop.db.unread_notifications() == 0 and editor.unread_notifications() == 1

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from .. import meta
+from ..errors import NotFound
 from ..sqltypes import UTC
 
 
@@ -35,6 +36,24 @@ class Notification:
             "created_at": self.created_at.isoformat(),
             "read": self.read_at is not None,
         }
+
+
+def _notification(r: Any) -> Notification:
+    return Notification(
+        int(r.id), int(r.base_id), r.table_id, r.record_id, r.automation_id, str(r.message),
+        r.created_at, r.read_at,
+    )
+
+
+def one(conn: Connection, user_id: int, notification_id: int) -> Notification:
+    """One of the user's notifications (NotFound for anyone else's)."""
+    n = meta.notifications
+    r = conn.execute(
+        select(n).where(n.c.id == notification_id, n.c.user_id == user_id)
+    ).first()
+    if r is None:
+        raise NotFound("No such notification", "没有这条通知")
+    return _notification(r)
 
 
 def for_user(

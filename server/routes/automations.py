@@ -152,8 +152,8 @@ async def open_notification(request: Request) -> Response:
     ctx = context(request)
     nid = int_param(request, "notification_id")
     ctx.db.mark_notifications_read([nid])
-    found = next((n for n in ctx.db.notifications(limit=500) if n.id == nid), None)
-    if found is None or found.table_id is None:
+    found = ctx.db.notification(nid)
+    if found.table_id is None:
         raise engine.NotFound("No such notification", "没有这条通知")
     table = ctx.table(found.table_id)
     view = ctx.views(table).list()[0]
