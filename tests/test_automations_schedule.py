@@ -226,3 +226,16 @@ def test_a_webhook_to_nowhere_fails_cleanly(shop: Shop, monkeypatch: pytest.Monk
     [run] = shop.runs(flow)
     assert run.status == "failed" and "Webhook" in (run.error or "")
     assert run.actions[-1]["attempts"] == 3 and run.actions[-1]["status"] is None
+
+
+def test_a_tick_runs_again_for_more_records_than_one_run_takes(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler, "MAX_RECORDS", 2)
+    flow = recall_flow(shop)
+    shop.customers.create_many([{"名": f"客{i}", "等级": 5} for i in range(5)])
+    due = shop.db.automation(flow).next_run_at
+    assert due is not None
+    results = scheduler.run_due(shop.db.engine, now=due)
+    assert [len(r.record_ids) for r in results] == [2, 2, 1]
+    assert len(shop.titles()) == 5

@@ -16,7 +16,8 @@ from ..model import load_table
 from ..sqltypes import UTC
 from . import hooks, runner, schedule
 
-MAX_RECORDS = 1000  # per run; the rest are found by the next tick (they have no run key yet)
+MAX_RECORDS = 1000  # per run; a tick runs again for the rest (they have no run key yet)
+MAX_RUNS = 100  # runs of one automation in one tick
 
 
 def eligible(conn: Connection, automation: Any, period: str, now: dt.datetime) -> list[int]:
@@ -80,7 +81,10 @@ def run_due(
             following = schedule.next_due(dict(row.trigger), now, zone)
             claimed = schedule.claim(conn, automation_id, was_due, following)
         if claimed:
-            result = run_scheduled(engine, automation_id, now=now)
-            if result is not None:
-                results.append(result)
+            for _ in range(MAX_RUNS):  # more records than one run takes: run again at once
+                result = run_scheduled(engine, automation_id, now=now)
+                if result is not None:
+                    results.append(result)
+                if result is None or result.status != "ok" or len(result.record_ids) < MAX_RECORDS:
+                    break
     return results
