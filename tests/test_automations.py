@@ -60,7 +60,7 @@ def test_record_created_sees_every_record_of_a_batch_that_matches(shop: Shop) ->
     assert len(shop.runs(flow)) == 1
 
 
-def test_record_updated_only_when_a_watched_field_is_written(shop: Shop) -> None:
+def test_record_updated_only_when_a_watched_field_changes(shop: Shop) -> None:
     flow = shop.base.create_automation(
         {
             "name": "改了金额",
@@ -75,6 +75,8 @@ def test_record_updated_only_when_a_watched_field_is_written(shop: Shop) -> None
     [run] = shop.runs(flow)
     assert run.record_ids == [a.id]
     assert [n.message for n in shop.db.notifications()] == ["A1 金额改为 99"]
+    shop.orders.update_many([(a.id, {"金额": 99}), (b.id, {"金额": 5})])  # a keeps its value
+    assert [r.record_ids for r in shop.runs(flow)] == [[a.id], [b.id]]
 
 
 def test_record_enters_a_condition_once_not_while_it_stays(shop: Shop) -> None:

@@ -116,36 +116,75 @@ def after_create(conn: Connection, schema: TableSchema, ids: Sequence[int]) -> N
         _fire(conn, w, _safe_matching(conn, schema, w, ids))
 
 
-def before_update(
-    conn: Connection, schema: TableSchema, ids: Sequence[int]
-) -> tuple[list[Watcher], dict[int, set[int]]] | None:
-    """The watchers of an update, and for each "enters a condition" one the records of the batch
-    that match before the write; None when no automation watches the table."""
+@dataclass(frozen=True)
+class Before:
+    """What an update's watchers need from before the write."""
+
+    watchers: list[Watcher]
+    matching: dict[int, set[int]]  # "enters a condition" watcher -> records matching before
+    values: dict[int, tuple[Any, ...]]  # record -> its stored values of the watched fields
+    columns: tuple[str, ...]
+
+
+def _watched_columns(schema: TableSchema, found: Sequence[Watcher]) -> tuple[str, ...]:
+    ids = {int(f) for w in found if w.kind == "record_updated" for f in w.trigger.get("fields", [])}
+    return tuple(f.column for f in schema.fields if f.id in ids and f.type.stored)
+
+
+def _values(
+    conn: Connection, schema: TableSchema, columns: tuple[str, ...], ids: Sequence[int]
+) -> dict[int, tuple[Any, ...]]:
+    if not columns:
+        return {}
+    t = schema.sql
+    out: dict[int, tuple[Any, ...]] = {}
+    for k in range(0, len(ids), CHUNK):
+        part = list(ids[k : k + CHUNK])
+        rows = conn.execute(select(t.c.id, *(t.c[c] for c in columns)).where(t.c.id.in_(part)))
+        out.update({int(r[0]): tuple(r[1:]) for r in rows})
+    return out
+
+
+def before_update(conn: Connection, schema: TableSchema, ids: Sequence[int]) -> Before | None:
+    """The watchers of an update, the records of the batch that match each "enters a condition"
+    one before the write, and the watched fields' values before it; None when no automation
+    watches the table."""
     found = watchers(conn, schema.id, ("record_updated", "record_matches"))
     if not found:
         return None
-    before = {
+    matching_before = {
         w.id: _safe_matching(conn, schema, w, ids) for w in found if w.kind == "record_matches"
     }
-    return found, before
+    columns = _watched_columns(schema, found)
+    return Before(found, matching_before, _values(conn, schema, columns, ids), columns)
 
 
 def after_update(
-    conn: Connection,
-    schema: TableSchema,
-    written: Mapping[int, set[int]],
-    seen: tuple[list[Watcher], dict[int, set[int]]] | None,
+    conn: Connection, schema: TableSchema, written: Mapping[int, set[int]], seen: Before | None
 ) -> None:
-    """`written`: the ids of the fields written, per record."""
+    """`written`: the ids of the fields written, per record. A "record updated" automation
+    watching fields fires for the records in which one of them changed value (links and other
+    fields kept outside the record's row: in which one was written)."""
     if seen is None:
         return
-    found, before = seen
     ids = list(written)
-    for w in found:
+    after = _values(conn, schema, seen.columns, ids)
+    position = {c: i for i, c in enumerate(seen.columns)}
+    for w in seen.watchers:
         if w.kind == "record_matches":
             now = _safe_matching(conn, schema, w, ids)
-            _fire(conn, w, now - before.get(w.id, set()))
+            _fire(conn, w, now - seen.matching.get(w.id, set()))
             continue
-        watched = set(w.trigger.get("fields") or ())
-        changed = [r for r in ids if not watched or watched & written[r]]
+        watched = {int(f) for f in w.trigger.get("fields") or ()}
+        if not watched:
+            _fire(conn, w, _safe_matching(conn, schema, w, ids))
+            continue
+        stored = {f.id: position[f.column] for f in schema.fields if f.column in position}
+        changed = []
+        for r in ids:
+            for fid in watched & written[r]:
+                at = stored.get(fid)
+                if at is None or seen.values.get(r, ())[at : at + 1] != after.get(r, ())[at : at + 1]:
+                    changed.append(r)
+                    break
         _fire(conn, w, _safe_matching(conn, schema, w, changed))
