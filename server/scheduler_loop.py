@@ -1,6 +1,7 @@
 """The scheduler inside `tessera serve`: a background task, started and stopped with the app's
 lifespan, that runs due scheduled automations every `TESSERA_SCHEDULER_SECONDS` (30) seconds.
-Several workers may each run one: a due run is claimed in the database, so it runs once."""
+Several workers may each run one: a due run is claimed in the database, so it runs once. While
+it serves, webhooks are sent from threads of their own, so no request waits for one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from starlette.applications import Starlette
 
 import engine
-from engine.automations import scheduler
+from engine.automations import runner, scheduler
 
 log = logging.getLogger("tessera.scheduler")
 
@@ -35,6 +36,7 @@ def lifespan(
 
     @asynccontextmanager
     async def run(app: Starlette) -> AsyncIterator[None]:
+        runner.webhooks_in_background(True)  # a request never waits for a webhook
         task = asyncio.create_task(_loop(db, seconds))
         try:
             yield
@@ -42,5 +44,6 @@ def lifespan(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await asyncio.to_thread(runner.webhooks_in_background, False)
 
     return run

@@ -239,3 +239,18 @@ def test_a_tick_runs_again_for_more_records_than_one_run_takes(
     results = scheduler.run_due(shop.db.engine, now=due)
     assert [len(r.record_ids) for r in results] == [2, 2, 1]
     assert len(shop.titles()) == 5
+
+
+def test_webhooks_in_background_do_not_hold_up_the_writer(shop: Shop, hook: Hook) -> None:
+    from engine.automations import runner
+
+    flow = hook_flow(shop, hook.url)
+    hook.answers = [500, 500, 500]
+    runner.webhooks_in_background(True)
+    try:
+        shop.orders.create({"订单号": "BG"})
+    finally:
+        runner.webhooks_in_background(False)  # waits for the sending to finish
+    [run] = shop.runs(flow)
+    assert run.status == "failed" and len(hook.bodies) == 3
+    assert len(shop.db.notifications()) == 1

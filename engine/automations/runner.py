@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,9 +127,27 @@ def run(
                 )
                 .values(run_id=run_id)
             )
-    except Exception as e:
+    except Exception as e:  # every failure is logged, none reaches the writer
         return fail(engine, automation_id, trigger, _message(e), ids, started)
+    if hooks and _background is not None:  # the writer does not wait for slow endpoints
+        _background.submit(_send, engine, run_id, ids, done, hooks)
+        return RunResult(run_id, "ok", ids)
     return _send(engine, run_id, ids, done, hooks)
+
+
+_background: ThreadPoolExecutor | None = None
+
+
+def webhooks_in_background(enabled: bool) -> None:
+    """Send webhooks from a thread of their own (as the server does), or in the run's own
+    thread once its writes are committed (the default: a script or a cron job waits for them).
+    Turning it off waits for the webhooks under way."""
+    global _background
+    if enabled and _background is None:
+        _background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tessera-webhooks")
+    elif not enabled and _background is not None:
+        _background.shutdown(wait=True)
+        _background = None
 
 
 def fail(
