@@ -26,10 +26,18 @@ from schemas.field import FieldSpec
 
 from . import convert, history, merge, meta, permissions, records, schema, schema_trash
 from . import options as options_
+from .api_automations import BaseAutomations, DatabaseAutomations
 from .api_history import BaseHistory, DatabaseHistory, TableHistory
 from .api_people import BasePeople, DatabasePeople, TablePermissions
 from .attachments import AttachmentStore
-from .db import migrate, open_engine, read_transaction, write_transaction
+from .db import (
+    deferred_mark,
+    drop_deferred,
+    migrate,
+    open_engine,
+    read_transaction,
+    write_transaction,
+)
 from .errors import NotFound, QueryError, SchemaError
 from .model import FieldDef, TableSchema, load_table
 from .names import name_key
@@ -88,7 +96,7 @@ def connect(
     return Database(engine, store, user)
 
 
-class Database(DatabasePeople, DatabaseHistory):
+class Database(DatabasePeople, DatabaseHistory, DatabaseAutomations):
     """A Tessera database. Calls act as `user` (recorded as created-by / modified-by)."""
 
     def __init__(
@@ -131,8 +139,13 @@ class Database(DatabasePeople, DatabaseHistory):
     @contextmanager
     def write(self) -> Iterator[Connection]:
         if self._conn is not None:
-            with self._conn.begin_nested():
-                yield self._conn
+            mark = deferred_mark(self._conn)
+            try:
+                with self._conn.begin_nested():
+                    yield self._conn
+            except BaseException:
+                drop_deferred(self._conn, mark)  # what the failed call left is undone too
+                raise
             return
         with write_transaction(self.engine) as conn:
             yield conn
@@ -215,7 +228,7 @@ class Database(DatabasePeople, DatabaseHistory):
         return Base(self, int(found[0]))
 
 
-class Base(BasePeople, BaseHistory):
+class Base(BasePeople, BaseHistory, BaseAutomations):
     def __init__(self, db: Database, base_id: int) -> None:
         self.db = db
         self.id = base_id
@@ -561,9 +574,7 @@ class Table(TablePermissions, TableHistory):
     def all(self, *, limit: int = 100, offset: int = 0, trashed: bool = False) -> list[Record]:
         """A page of records in manual order."""
         return self.db._read(
-            lambda c: records.page(
-                c, self._schema(c), limit=limit, offset=offset, trashed=trashed
-            )
+            lambda c: records.page(c, self._schema(c), limit=limit, offset=offset, trashed=trashed)
         )
 
     def count(self, *, trashed: bool = False) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,14 +89,45 @@ def _set_wal(cur: sqlite3.Cursor) -> None:
             time.sleep(0.05)
 
 
+DEFERRED = "tessera.after_commit"  # work a write leaves for after its commit (conn.info)
+DEPTH = "tessera.automation_depth"  # how deep in automations' own writes this transaction is
+# called with the engine and the deferred items of a transaction that committed
+AFTER_COMMIT: list[Callable[[Engine, list[Any]], None]] = []
+
+
+def defer(conn: Connection, item: Any) -> None:
+    """Leave `item` for the after-commit hooks of this transaction."""
+    conn.info.setdefault(DEFERRED, []).append(item)
+
+
+def deferred_mark(conn: Connection) -> int:
+    return len(conn.info.get(DEFERRED, ()))
+
+
+def drop_deferred(conn: Connection, mark: int) -> None:
+    """Forget what was deferred since `mark` (its savepoint was rolled back)."""
+    del conn.info.get(DEFERRED, [])[mark:]
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction for a write: commits at the end, rolls back everything on any error."""
+    """One transaction for a write: commits at the end, rolls back everything on any error.
+    Once it has committed, the after-commit hooks get what its writes deferred."""
     with engine.connect() as conn:
+        # the info dict lives with the pooled DBAPI connection: start clean
+        conn.info.pop(DEFERRED, None)
+        conn.info.pop(DEPTH, None)
         if engine.dialect.name == "sqlite":
             conn.info["begin_mode"] = "IMMEDIATE"
-        with conn.begin():
-            yield conn
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            pending = conn.info.pop(DEFERRED, None)
+            conn.info.pop(DEPTH, None)
+    if pending:
+        for hook in AFTER_COMMIT:
+            hook(engine, pending)
 
 
 @contextmanager

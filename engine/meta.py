@@ -337,3 +337,80 @@ dashboards = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("base_id", "name_key"),
 )
+# --- automations and notifications (migration 0006) -----------------------------------------------
+# An automation of a base: one trigger on one table (`table_id`), an ordered list of actions, run
+# as its owner. `trigger_kind` is the trigger's kind, kept beside the JSON so a write finds the
+# automations that watch its table in one indexed query.
+automations = Table(
+    "meta_automations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("base_id", Integer, ForeignKey("meta_bases.id", ondelete="CASCADE"), nullable=False),
+    Column("table_id", Integer, ForeignKey("meta_tables.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("trigger_kind", String(32), nullable=False),
+    Column("trigger", json_type(), nullable=False),
+    Column("actions", json_type(), nullable=False),
+    Column("owner_id", Integer, ForeignKey("meta_users.id", ondelete="SET NULL")),
+    Column("next_run_at", UTCDateTime()),  # scheduled ones: when the next run is due
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# one run of an automation: what triggered it, over which records, what each action did
+automation_runs = Table(
+    "meta_automation_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "automation_id",
+        Integer,
+        ForeignKey("meta_automations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("trigger", String(32), nullable=False),
+    Column("record_ids", json_type(), nullable=False),
+    Column("actions", json_type(), nullable=False),
+    Column("status", String(16), nullable=False),  # "ok" or "failed"
+    Column("error", Text),
+)
+
+# a scheduled automation has run for this record in this period (the day, or the hours window)
+automation_keys = Table(
+    "meta_automation_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "automation_id",
+        Integer,
+        ForeignKey("meta_automations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("record_id", Integer, nullable=False),
+    Column("period", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    UniqueConstraint("automation_id", "record_id", "period"),
+)
+
+notifications = Table(
+    "meta_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("meta_users.id", ondelete="CASCADE"), nullable=False),
+    Column("base_id", Integer, ForeignKey("meta_bases.id", ondelete="CASCADE"), nullable=False),
+    Column("table_id", Integer),
+    Column("record_id", Integer),
+    Column("automation_id", Integer),
+    Column("run_id", Integer),
+    Column("message", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime()),
+)
+
+Index("ix_meta_automations_table", automations.c.table_id, automations.c.enabled)
+Index("ix_meta_automations_base", automations.c.base_id)
+Index("ix_meta_automation_runs_automation", automation_runs.c.automation_id, automation_runs.c.id)
+Index("ix_meta_notifications_user", notifications.c.user_id, notifications.c.id)

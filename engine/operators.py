@@ -472,3 +472,40 @@ register(LISTS, "contains", "contains", "包含", p_text, c_list_contains)
 register(LISTS, "not_contains", "does not contain", "不包含", p_text, c_list_not_contains)
 register(("link",), "has_any_of", "has any of", "包含任一", p_records, c_links_any)
 register(("link",), "has_none_of", "has none of", "不包含任何", p_records, c_links_none)
+
+
+# --- anniversaries: the month and day of a date are today's (birthdays) ----------------------------
+def p_anniversary(ctx: Ctx, value: Any) -> dt.date:
+    """The day whose month and day to match: today, or `{"days": n}` days from today (a greeting
+    sent the day before a birthday)."""
+    if value in (None, "", True, "today"):
+        return ctx.clock.today()
+    if isinstance(value, dict) and set(value) <= {"days", "relative"}:
+        n = value.get("days", 0)
+        if not isinstance(n, bool) and isinstance(n, int) and 0 <= n <= 366:
+            return ctx.clock.today() + dt.timedelta(days=n)
+    raise _bad_value(ctx, value, "nothing, or {'days': 0 to 366}", "不填值，或 {'days': 0 至 366}")
+
+
+def _month_day(ctx: Ctx) -> ColumnElement[Any]:
+    if ctx.dialect == "postgresql":
+        return func.to_char(ctx.column, literal("MM-DD"))
+    return func.substr(ctx.column, 6, 5)  # ISO text 'YYYY-MM-DD'
+
+
+def c_anniversary(ctx: Ctx, day: dt.date) -> ColumnElement[bool]:
+    """Same month and day; on 28 February of a year without 29 February, also 29 February."""
+    days = [day.strftime("%m-%d")]
+    if day.month == 2 and day.day == 28 and (day + dt.timedelta(days=1)).month == 3:
+        days.append("02-29")
+    return _month_day(ctx).in_(days)
+
+
+register(
+    ("date",),
+    "is_anniversary",
+    "has today's month and day",
+    "月日与今天相同",
+    p_anniversary,
+    c_anniversary,
+)

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.types import TypeEngine
 
 from . import history, permission_writes, relations
+from .automations import hooks as automation_hooks
 from .batch import WriteContext, context, require_live
 from .batch import problem as _problem
 from .batch import raise_problems as _raise
@@ -231,6 +232,7 @@ def create_columns(
     relations.write_links(conn, schema, ids, link_columns, changes, creating=True)
     relations.after_write(conn, schema.base_id, changes)
     permission_writes.require_created_visible(conn, restricted, ids)
+    automation_hooks.after_create(conn, schema, ids)
     return ids
 
 
@@ -385,6 +387,7 @@ def update_many(
         link_writes.append((relations.take_links(cols), members))
         for f in cols:
             changed.add(schema.id, f.id, [ids[i] for i in members])
+    watched = automation_hooks.before_update(conn, schema, ids)
     snap = history.update_before(ctx, schema, planned, ids)
     try:
         with conn.begin_nested():
@@ -401,6 +404,9 @@ def update_many(
         if link_cols:
             relations.write_links(conn, schema, [ids[i] for i in members], link_cols, changed)
     relations.after_write(conn, schema.base_id, changed)
+    if watched is not None:
+        written = {ids[i]: {f.id for f in cols} for cols, members in planned for i in members}
+        automation_hooks.after_update(conn, schema, written, watched)
 
 
 def _write_updates(

@@ -131,6 +131,27 @@ class DemoSpec(_Model):
     rows: int = Field(default=1000, ge=0)
 
 
+class PresetAutomation(_Model):
+    """An automation (`engine.automations.model.AutomationSpec`) naming its tables, fields,
+    saved filters (`{"saved_filter": name}` in a filter), roles, and users by email; templates
+    and messages use `{field name}` tokens. The engine checks it when the preset is applied."""
+
+    name: str = Field(min_length=1, max_length=255)
+    enabled: bool = True
+    trigger: dict[str, Any]
+    actions: list[dict[str, Any]] = Field(min_length=1)
+
+
+class SourceAutomation(_Model):
+    """An automation of an authored preset: its name, messages, templates and text values are
+    plain or per locale; references are in the first locale."""
+
+    name: Text
+    enabled: bool = True
+    trigger: dict[str, Any]
+    actions: list[dict[str, Any]] = Field(min_length=1)
+
+
 class PresetTable(TableSpec):
     """A table. `order` is the display order of its fields, the inverse side of links from
     other tables included; fields it leaves out follow in the order they were added."""
@@ -159,6 +180,7 @@ class Preset(_Model):
     roles: list[RoleSpec] = Field(default_factory=list)
     demo: DemoSpec | None = None
     dashboards: list[DashboardSpec] = Field(default_factory=list)
+    automations: list[PresetAutomation] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Preset:
@@ -360,6 +382,7 @@ class PresetSource(_Model):
     roles: list[SourceRole] = Field(default_factory=list)
     demo: DemoSpec | None = None
     dashboards: list[SourceDashboard] = Field(default_factory=list)
+    automations: list[SourceAutomation] = Field(default_factory=list)
 
     @property
     def source_locale(self) -> str:

@@ -15,10 +15,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import engine
 
-from . import api, auth, cells
+from . import api, auth, cells, scheduler_loop
 from .context import context
 from .routes import (
     account,
+    automations,
     bases,
     calendar,
     fields,
@@ -132,8 +133,11 @@ async def error(request: Request, exc: Exception) -> Response:
     return ctx.render("error.html", status=status, message=message)
 
 
-def create_app(db: engine.Database, *, secret: str | None = None) -> Starlette:
-    """The web application over `db`; `secret` signs cookies (default: `auth.load_secret`)."""
+def create_app(
+    db: engine.Database, *, secret: str | None = None, scheduler: bool = False
+) -> Starlette:
+    """The web application over `db`; `secret` signs cookies (default: `auth.load_secret`);
+    with `scheduler`, due scheduled automations run in the background while it serves."""
     keys = auth.Keys(secret or auth.load_secret(db))
 
     async def health(request: Request) -> JSONResponse:
@@ -164,10 +168,15 @@ def create_app(db: engine.Database, *, secret: str | None = None) -> Starlette:
         imports,
         history,
         dashboard_pages,
+        automations,
     ):
         routes.extend(module.routes)
     routes.extend(api.routes())
-    app = Starlette(routes=routes, exception_handlers={engine.TesseraError: error})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={engine.TesseraError: error},
+        lifespan=scheduler_loop.lifespan(db) if scheduler else None,
+    )
     app.add_middleware(auth.Authenticate, db=db, keys=keys)
     app.add_middleware(RequireHtmx)
     app.state.db = db

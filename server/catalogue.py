@@ -336,3 +336,6 @@ CATALOGUE.update(HISTORY)
 from .catalogue_dashboards import DASHBOARDS  # noqa: E402  (dashboards and their widgets)
 
 CATALOGUE.update(DASHBOARDS)
+from .catalogue_automations import AUTOMATIONS  # noqa: E402  (automations, notifications)
+
+CATALOGUE.update(AUTOMATIONS)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 import engine
 
-from . import backup_cli, import_cli, preset_cli, user_cli
+from . import automation_cli, backup_cli, import_cli, preset_cli, user_cli
 
 DEFAULT_DB = "sqlite:///tessera.db"
 
@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    app = create_app(_db(args))
+    app = create_app(_db(args), scheduler=True)
     print(f"Tessera serving {args.db} at http://{args.host}:{args.port}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_cli.register(sub)
     import_cli.register(sub)
     backup_cli.register(sub)
+    automation_cli.register(sub)
     return p
 
 

@@ -18,7 +18,7 @@ from engine.dates import RELATIVE, WITHIN
 from engine.model import FieldDef, TableSchema
 from schemas.query import Condition, FilterGroup, SavedFilterRef
 
-NO_VALUE = {"is_empty", "is_not_empty", "is_checked", "is_unchecked", "is_duplicate"}
+NO_VALUE = {"is_empty", "is_not_empty", "is_checked", "is_unchecked", "is_duplicate", "is_anniversary"}
 DAY_CHOICES = ("exact", *(r for r in RELATIVE if r not in ("days_ago", "days_from_now")))
 WITHIN_CHOICES = tuple(w for w in WITHIN if w not in ("past_days", "next_days"))
 

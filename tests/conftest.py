@@ -21,7 +21,7 @@ import engine
 PG_URL = os.environ.get("TESSERA_TEST_PG_URL")
 STRICT = os.environ.get("TESSERA_STRICT") == "1"
 
-pytest_plugins = ["tests.ui_helpers"]  # the web interface's fixtures (ui, customers, ...)
+pytest_plugins = ["tests.ui_helpers", "tests.automation_helpers"]  # the web interface's fixtures (ui, customers, ...)
 
 
 def require(component: str, available: bool) -> None:

@@ -13,7 +13,7 @@ import engine
 from engine import operators
 from engine.errors import QueryError
 from engine.fields import REGISTRY, field_type
-from tests.query_helpers import cond, names, query, where
+from tests.query_helpers import clock, cond, names, query, where
 
 USERS = ("me@example.com", "li@example.com", "bob@example.com")
 
@@ -219,7 +219,7 @@ OFFERED = {
     "number": {"=", "!=", "<", "<=", ">", ">=", "between", "is_duplicate"},
     "date": {
         "is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within",
-        "is_duplicate",
+        "is_duplicate", "is_anniversary",
     },
     "datetime": {"is", "is_before", "is_after", "is_on_or_before", "is_on_or_after", "is_within"},
     "select": ONE_OF,
@@ -338,3 +338,26 @@ def test_other_parts_of_the_spec_are_checked(shop: engine.Table) -> None:
     ):
         with pytest.raises(QueryError):
             query(shop, spec)
+
+
+def test_is_anniversary_matches_month_and_day(build_table: Any) -> None:
+    people = build_table(
+        [{"name": "名"}, {"name": "生日", "type": "date"}],
+        [
+            {"名": "今天", "生日": "1990-03-05"},
+            {"名": "明天", "生日": "1985-03-06"},
+            {"名": "闰日", "生日": "2000-02-29"},
+            {"名": "空", "生日": None},
+        ],
+    )
+
+    def who(local: str, value: Any = None) -> list[str]:
+        return sorted(names(people, where(cond("生日", "is_anniversary", value)), at=clock(local)))
+
+    assert who("2026-03-05T00:30") == ["今天"]  # the local day, not UTC's (still 4 March)
+    assert who("2026-03-05T12:00", {"days": 1}) == ["明天"]
+    assert who("2026-02-28T12:00") == ["闰日"]  # no 29 February this year
+    assert who("2028-02-28T12:00") == []  # a leap year has its own 29 February
+    assert who("2028-02-29T12:00") == ["闰日"]
+    with pytest.raises(QueryError):
+        who("2026-03-05T12:00", {"days": -1})

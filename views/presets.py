@@ -69,7 +69,10 @@ from schemas.query import Condition, FilterGroup, SavedFilterRef
 
 from . import store
 from .api import Views
-from .preset_dashboards import apply_dashboards, export_dashboards, localize
+from .preset_automations import apply_automations, export_automations
+from .preset_automations import localize as localize_automation
+from .preset_dashboards import apply_dashboards, export_dashboards
+from .preset_dashboards import localize as localize_dashboards
 from .preset_roles import apply_roles, export_roles
 
 PRESETS = Path(schemas.__file__).resolve().parent / "presets"  # the presets that ship
@@ -278,7 +281,17 @@ class Localizer:
                 views=[self._in(f"view {self.mine(v.name)!r}", self._view, v) for v in s.views],
                 roles=[self._in(f"role {self.mine(r.name)!r}", self._role, r) for r in s.roles],
                 demo=s.demo,
-                dashboards=self._in("dashboards", lambda d: localize(self, d), s.dashboards),
+                dashboards=self._in(
+                    "dashboards", lambda d: localize_dashboards(self, d), s.dashboards
+                ),
+                automations=[
+                    self._in(
+                        f"automation {self.mine(a.name)!r}",
+                        lambda x: localize_automation(self, x),
+                        a,
+                    )
+                    for a in s.automations
+                ],
             )
         except PydanticValidationError as e:
             raise PresetError(_pydantic_message(e)) from None
@@ -524,6 +537,7 @@ def _build(
     check_roles(db, base, preset.roles, filter_ids)
     locale = names.locale if names is not None else preset.locale
     apply_roles(db, base, preset.roles, filter_ids, result.users, locale, _filter_dict)
+    apply_automations(db, base, preset.automations, filter_ids, result, _filter_dict)
 
 
 def _generator(spec: str) -> Callable[[DemoContext], dict[str, int]]:
@@ -858,6 +872,7 @@ def export_preset(
             ]
         roles = export_roles(conn, b.id, by_id, filter_names)
         dashboards = export_dashboards(conn, b.id, by_id, filter_names, _named, _field_name)
+        automations = export_automations(conn, b.id, by_id, filter_names, _named)
     chosen = locale or ("zh-CN" if _has_cjk(b.name, *(s.name for s in schemas)) else "en")
     preset = Preset(
         name=b.name,
@@ -867,6 +882,7 @@ def export_preset(
         views=views,
         roles=roles,
         dashboards=dashboards,
+        automations=automations,
     )
     return preset.model_dump(mode="json", exclude_defaults=True)
 

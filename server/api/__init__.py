@@ -6,10 +6,20 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import airtable, endpoints, openapi, tessera, tessera_files, tessera_records, tessera_views
+from . import (
+    airtable,
+    endpoints,
+    openapi,
+    tessera,
+    tessera_automations,
+    tessera_files,
+    tessera_records,
+    tessera_views,
+)
 from . import tessera_dashboards as dashboards_api
 
-MODULES = (tessera, tessera_records, tessera_files, tessera_views)  # each registers its endpoints
+# each registers its endpoints
+MODULES = (tessera, tessera_records, tessera_files, tessera_views, tessera_automations)
 MODULES += (dashboards_api,)
 
 
