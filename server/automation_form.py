@@ -4,7 +4,6 @@ the form in again."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,8 @@ from engine.automations import templates
 from engine.automations.store import Automation
 from engine.model import TableSchema
 
-CONDITIONS = 3  # condition rows in the editor
+from . import filters
+
 ACTION_KINDS = ("create_record", "update_record", "notify", "webhook")
 TRIGGER_KINDS = ("record_created", "record_updated", "record_matches", "scheduled")
 TODAY = re.compile(r"^@today\s*([+-]\s*\d+)?$")
@@ -26,35 +26,24 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _value(text: str) -> Any:
-    """A condition's value: JSON when it reads as JSON (numbers, lists, relative dates)."""
-    if text[:1] in "[{" or re.fullmatch(r"-?\d+(\.\d+)?", text):
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return text
-
-
-def _filter(form: FormData) -> dict[str, Any] | None:
-    raw = _text(form, "filter_json")
-    if raw:
-        try:
-            parsed: dict[str, Any] = json.loads(raw)
-            return parsed
-        except ValueError:
-            return {"items": [{"field": "", "op": "", "value": raw}]}  # the engine names it
-    items: list[dict[str, Any]] = []
-    for i in range(CONDITIONS):
-        name, op = _text(form, f"c{i}_field"), _text(form, f"c{i}_op")
-        if name and op:
-            items.append({"field": name, "op": op, "value": _value(_text(form, f"c{i}_value"))})
+def _filter(form: FormData, schema: TableSchema | None) -> dict[str, Any] | None:
+    """The trigger's filter: what the filter builder describes (conditions still waiting for a
+    value left out), and the shared filter chosen beside it."""
+    items: list[Any] = []
+    conjunction = "and"
+    if schema is not None and ("node" in form or ".conj" in form):
+        tree = filters.complete(filters.parse(form, schema))
+        if tree is not None:
+            items, conjunction = [tree.model_dump(mode="json")], tree.conjunction
     saved = _text(form, "saved_filter")
     if saved.isdecimal():
         items.append({"saved_filter": int(saved)})
     if not items:
         return None
-    return {"conjunction": "or" if _text(form, "conj") == "or" else "and", "items": items}
+    if len(items) == 1 and "items" in items[0]:
+        single: dict[str, Any] = items[0]
+        return single
+    return {"conjunction": "and" if len(items) > 1 else conjunction, "items": items}
 
 
 def _values(text: str) -> list[dict[str, Any]]:
@@ -110,12 +99,12 @@ def _action(form: FormData, j: int) -> dict[str, Any] | None:
     return {"kind": kind, "url": _text(form, f"a{j}_url")}
 
 
-def to_spec(form: FormData, actions: int) -> dict[str, Any]:
+def to_spec(form: FormData, actions: int, schema: TableSchema | None = None) -> dict[str, Any]:
     """The definition the form describes (checked by the engine, which names what is wrong)."""
     kind = _text(form, "kind")
     table = _text(form, "table")
     trigger: dict[str, Any] = {"kind": kind, "table": int(table) if table.isdecimal() else table}
-    flt = _filter(form)
+    flt = _filter(form, schema)
     if flt is not None:
         trigger["filter"] = flt
     if kind == "record_updated":
@@ -188,25 +177,7 @@ def fill(a: Automation, schemas: dict[int, TableSchema]) -> Filled:
     v["at"] = trig.get("at", "")
     v["every_hours"] = str(trig.get("every_hours", ""))
     v["once_per_days"] = str(trig.get("once_per_days", ""))
-    flt = trig.get("filter") or {}
-    items = flt.get("items", [])
-    flat = all("op" in i or "saved_filter" in i for i in items) and (
-        sum("op" in i for i in items) <= CONDITIONS
-    )
-    v["conj"] = flt.get("conjunction", "and")
-    if flat:
-        row = 0
-        for item in items:
-            if "saved_filter" in item:
-                v["saved_filter"] = item["saved_filter"]
-                continue
-            v[f"c{row}_field"] = _names(source, [int(item["field"])])[0]
-            v[f"c{row}_op"] = item["op"]
-            value = item.get("value")
-            v[f"c{row}_value"] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False) if value is not None else ""
-            row += 1
-    else:
-        v["filter_json"] = json.dumps(flt, ensure_ascii=False)
+    v["filter"] = trig.get("filter") or {}
     for action in a.actions:
         kind = action["kind"]
         shown: dict[str, Any] = {"kind": kind}

@@ -75,7 +75,8 @@ def test_values_lines_and_schedules_come_through(ui: UI, app_db: engine.Database
     base, orders = shop(app_db)
     data = {
         "name": "定时", "kind": "scheduled", "table": str(orders.id), "at": "08:30",
-        "once_per_days": "30", "c0_field": "金额", "c0_op": ">", "c0_value": "500",
+        "once_per_days": "30", "filter_table": str(orders.id), ".conj": "and",
+        "node": "0:cond", "0.field": str(orders.field("金额").id), "0.op": ">", "0.value": "500",
         "actions_count": "0", "a0_kind": "create_record",
         "a0_table": str(base.table("任务").id),
         "a0_values": "标题: 跟进 {订单号}\n订单: @record",
@@ -84,12 +85,42 @@ def test_values_lines_and_schedules_come_through(ui: UI, app_db: engine.Database
     [flow] = base.automations()
     assert flow.enabled is False  # the box was not ticked
     assert flow.trigger["at"] == "08:30" and flow.trigger["once_per_days"] == 30
-    assert flow.trigger["filter"]["items"][0]["value"] == 500
+    [condition] = flow.trigger["filter"]["items"]
+    assert (condition["field"], condition["op"], condition["value"]) == (
+        orders.field("金额").id, ">", "500"
+    )  # as the toolbar's builder gives it; the operator reads it as a number
     values = flow.actions[0]["values"]
     assert values[1] == {"field": base.table("任务").field("订单").id, "trigger_record": True}
     page = ui.page(f"/a/{flow.id}")
     assert page.one("textarea", name="a0_values").text == "标题: 跟进 {订单号}\n订单: @record"
-    assert page.one("input", name="c0_value")["value"] == "500"
+    builder = page.one("div", id="trigger-filter")  # the toolbar's filter builder, filled in
+    assert builder.one("select", name="0.field").one("option", selected="")["value"] == str(
+        orders.field("金额").id
+    )
+    assert builder.one("input", name="0.value")["value"] == "500"
+
+
+def test_the_trigger_filter_is_built_with_the_filter_builder(ui: UI, app_db: engine.Database) -> None:
+    """Conditions are picked, not typed: a field of the trigger's table, its operators with their
+    names, a value input of its kind; another table starts an empty filter."""
+    base, orders = shop(app_db)
+    url = f"/b/{base.id}/automations/filter"
+    added = parse(ui.post(url, {"table": str(orders.id), "filter_table": str(orders.id),
+                                ".conj": "and", "action": "add_cond:"}).text)  # fmt: skip
+    fields = [o.text for o in added.one("select", name="0.field").all("option")]
+    assert fields == ["订单号", "金额", "任务"]
+    ops = [words(o.text) for o in added.one("select", name="0.op").all("option")]
+    assert "包含" in ops and "有重复" in ops
+    amount = str(orders.field("金额").id)
+    chosen = parse(ui.post(url, {"table": str(orders.id), "filter_table": str(orders.id),
+                                 ".conj": "and", "node": "0:cond", "0.field": amount,
+                                 "0.op": ">", "0.value": ""}).text)  # fmt: skip
+    assert ">" in [o["value"] for o in chosen.one("select", name="0.op").all("option")]
+    tasks = base.table("任务")
+    moved = parse(ui.post(url, {"table": str(tasks.id), "filter_table": str(orders.id),
+                                "node": "0:cond", "0.field": amount}).text)  # fmt: skip
+    assert moved.all("select", name="0.field") == []
+    assert moved.one("input", name="filter_table")["value"] == str(tasks.id)
 
 
 def test_editors_see_automations_but_cannot_manage_them(ui: UI, app_db: engine.Database) -> None:
