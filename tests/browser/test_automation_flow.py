@@ -20,6 +20,14 @@ def test_notify_me_when_an_order_is_created(page: Page, live: Live, base: engine
     form.locator("input[name=name]").fill("新订单通知我")
     form.locator("select[name=table]").select_option(label="订单")
     form.locator("select[name=kind]").select_option(label="新增记录时")
+    # only orders over 100: a condition picked in the filter builder, as in the toolbar
+    form.locator("#add-trigger-condition").click()
+    condition = form.locator("#trigger-filter .fcond")
+    condition.locator("select.f-field").select_option(label="金额")
+    expect(condition.locator("select.f-op")).to_contain_text("大于")
+    condition.locator("select.f-op").select_option(label="大于")
+    condition.locator("input.f-value").fill("100")
+    condition.locator("input.f-value").blur()
     action = form.locator(".action").first
     action.locator("select[name=a0_kind]").select_option(label="发送通知")
     action.get_by_label("Owner").check()
@@ -28,7 +36,13 @@ def test_notify_me_when_an_order_is_created(page: Page, live: Live, base: engine
     form.get_by_role("button", name="保存").click()
     expect(page).to_have_url(re.compile(r"/a/\d+$"))
     [flow] = base.automations()
-    assert flow.enabled and flow.trigger == {"kind": "record_created", "table": orders.id}
+    amount = orders.field("金额").id
+    assert flow.enabled and flow.trigger == {
+        "kind": "record_created",
+        "table": orders.id,
+        "filter": {"items": [{"field": amount, "op": ">", "value": "100"}]},
+    }
+    orders.create({"订单号": "SO-1", "金额": 50})  # under 100: no notification
 
     open_view(page, live, orders, "card")
     expect(page.locator("#bell-count")).to_have_attribute("data-count", "0")
@@ -38,7 +52,7 @@ def test_notify_me_when_an_order_is_created(page: Page, live: Live, base: engine
     panel.locator(f'[data-field="{orders.field("金额").id}"] input').first.fill("520")
     panel.get_by_role("button", name="创建记录").click()
     expect(panel.locator(".panel-title")).to_have_text("SO-888")
-    [made] = orders.all()
+    made = orders.all()[-1]
     page.reload()
     count = page.locator("#bell-count")
     expect(count).to_have_text("1")
