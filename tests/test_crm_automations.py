@@ -53,13 +53,16 @@ def linked(record: Any, field: str) -> int:
     return int(one["id"])
 
 
-def test_the_preset_made_the_four_rules(crm: Crm) -> None:
+def test_the_preset_made_the_seed_rules(crm: Crm) -> None:
     names = [(a.name, a.kind, a.enabled) for a in crm.result.base.automations()]
     assert names == [
         ("新付款订单：通知仓库和客户", "record_matches", True),
         ("客户生日关怀", "scheduled", True),
         ("沉睡客户召回", "scheduled", True),
         ("物流超过 48 小时未更新：异常工单", "scheduled", True),
+        ("生命周期自动更新：首次购买", "scheduled", True),
+        ("生命周期自动更新：复购客户", "scheduled", True),
+        ("生命周期自动更新：流失客户", "scheduled", True),
     ]
 
 
@@ -155,3 +158,38 @@ def test_deliveries_stuck_for_48_hours_get_an_exception_task(crm: Crm) -> None:
     assert sorted(n.record_id for n in service if n.record_id in stuck) == stuck
     scheduler.run_scheduled(crm.db.engine, late, now=NOW + dt.timedelta(hours=1))  # next tick
     assert len(new_tasks(crm, "物流异常")) == len(stuck)
+
+
+STAGES = ("首次购买", "复购客户", "流失客户")
+
+
+def test_lifecycle_stages_are_kept_current(crm: Crm) -> None:
+    """Seeds: tags are kept up to date (last in this file: its orders would reach the rules above). The demo's stages already follow the rule, so the hourly
+    rules change nothing now; a prospect's first paid order makes them a first-time buyer, a
+    second a repeat buyer, and 181 days without a purchase turn buyers into churned ones."""
+    customers = crm.table("客户")
+
+    def tick(at: dt.datetime) -> None:
+        for stage in STAGES:
+            result = scheduler.run_scheduled(crm.db.engine, flow(crm, f"生命周期自动更新：{stage}"), now=at)
+            assert result is None or result.status == "ok", result
+
+    def stages() -> dict[int, str]:
+        return {r.id: r["生命周期阶段"] for r in customers.all(limit=100_000)}
+
+    tick(NOW)
+    assert stages() == {c: r["生命周期阶段"] for c, r in crm.customers.items()}
+    prospect = next(c for c, r in crm.customers.items() if r["生命周期阶段"] == "潜在客户")
+    orders = crm.table("订单")
+    for n in (1, 2):
+        orders.create({"订单号": f"STAGE-{n}", "客户": [prospect], "下单时间": NOW, "付款状态": "已付款"})
+        tick(NOW + dt.timedelta(hours=n))
+        assert customers.get(prospect)["生命周期阶段"] == ("首次购买" if n == 1 else "复购客户")
+    later = NOW + dt.timedelta(days=200)
+    churned = {  # the new buyer too: their orders are 200 days old by then
+        c for c in crm.customers
+        if c == prospect or ((last := crm.last(c)) and (later.date() - local(last)).days > 180)
+    }  # fmt: skip
+    tick(later)
+    assert {c for c, stage in stages().items() if stage == "流失客户"} == churned
+

@@ -10,7 +10,7 @@ from views.presets import apply_preset, export_preset, load_preset
 
 def test_the_crm_rules_read_in_english(db: engine.Database) -> None:
     preset, _ = load_preset("crm", "en")
-    [paid, birthday, recall, late] = preset.automations
+    [paid, birthday, recall, late, first, repeat, churned] = preset.automations
     assert paid.trigger["filter"] == {"items": [{"field": "Payment status", "op": "is", "value": "Paid"}]}
     assert paid.actions[0]["roles"] == ["Warehouse"]
     assert paid.actions[1]["values"][4] == {"field": "Type", "value": "Notice"}
@@ -18,6 +18,11 @@ def test_the_crm_rules_read_in_english(db: engine.Database) -> None:
     assert recall.trigger["filter"] == {"items": [{"saved_filter": "Dormant, to win back"}]}
     assert birthday.actions[0]["values"][0]["template"] == "Birthday greeting: {Name}"
     assert late.trigger["every_hours"] == 1
+    assert repeat.actions[0]["values"] == [{"field": "Lifecycle stage", "value": "Repeat buyer"}]
+    assert churned.trigger["filter"]["items"][1] == {
+        "field": "Days since last purchase", "op": ">", "value": 180
+    }  # fmt: skip
+    assert first.name == "Lifecycle stage kept current: first purchase"
     base = apply_preset(db, "crm", locale="en").base
     assert [a.name for a in base.automations()] == [a.name for a in preset.automations]
 
