@@ -24,6 +24,7 @@ from .routes import (
     calendar,
     fields,
     files,
+    filter_builder,
     forms,
     grid,
     history,
@@ -169,6 +170,7 @@ def create_app(
         history,
         dashboard_pages,
         automations,
+        filter_builder,
     ):
         routes.extend(module.routes)
     routes.extend(api.routes())

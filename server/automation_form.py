@@ -26,26 +26,6 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _filter(form: FormData, schema: TableSchema | None) -> dict[str, Any] | None:
-    """The trigger's filter: what the filter builder describes (conditions still waiting for a
-    value left out), and the shared filter chosen beside it."""
-    items: list[Any] = []
-    conjunction = "and"
-    if schema is not None and ("node" in form or ".conj" in form):
-        tree = filters.complete(filters.parse(form, schema))
-        if tree is not None:
-            items, conjunction = [tree.model_dump(mode="json")], tree.conjunction
-    saved = _text(form, "saved_filter")
-    if saved.isdecimal():
-        items.append({"saved_filter": int(saved)})
-    if not items:
-        return None
-    if len(items) == 1 and "items" in items[0]:
-        single: dict[str, Any] = items[0]
-        return single
-    return {"conjunction": "and" if len(items) > 1 else conjunction, "items": items}
-
-
 def _values(text: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for line in text.splitlines():
@@ -104,7 +84,7 @@ def to_spec(form: FormData, actions: int, schema: TableSchema | None = None) -> 
     kind = _text(form, "kind")
     table = _text(form, "table")
     trigger: dict[str, Any] = {"kind": kind, "table": int(table) if table.isdecimal() else table}
-    flt = _filter(form, schema)
+    flt = filters.from_form(form, schema) if schema is not None else None
     if flt is not None:
         trigger["filter"] = flt
     if kind == "record_updated":

@@ -272,3 +272,22 @@ def listed(value: Any) -> list[str]:
         return []
     items = value if isinstance(value, list) else [value]
     return [str(v) for v in items]
+
+
+def from_form(form: Any, schema: TableSchema) -> dict[str, Any] | None:
+    """The filter an inline builder (`_filter_builder.html`) describes, conditions still waiting
+    for a value left out, AND the shared filter chosen beside it; None when there is neither."""
+    items: list[Any] = []
+    if "node" in form or ".conj" in form:
+        tree = complete(parse(form, schema))
+        if tree is not None:
+            items.append(tree.model_dump(mode="json"))
+    saved = _get(form, "saved_filter")
+    if saved.isdecimal():
+        items.append({"saved_filter": int(saved)})
+    if not items:
+        return None
+    if len(items) == 1 and "items" in items[0]:
+        single: dict[str, Any] = items[0]
+        return single
+    return {"conjunction": "and", "items": items}

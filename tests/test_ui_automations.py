@@ -93,7 +93,7 @@ def test_values_lines_and_schedules_come_through(ui: UI, app_db: engine.Database
     assert values[1] == {"field": base.table("任务").field("订单").id, "trigger_record": True}
     page = ui.page(f"/a/{flow.id}")
     assert page.one("textarea", name="a0_values").text == "标题: 跟进 {订单号}\n订单: @record"
-    builder = page.one("div", id="trigger-filter")  # the toolbar's filter builder, filled in
+    builder = page.one("div", id="inline-filter")  # the toolbar's filter builder, filled in
     assert builder.one("select", name="0.field").one("option", selected="")["value"] == str(
         orders.field("金额").id
     )
@@ -104,7 +104,7 @@ def test_the_trigger_filter_is_built_with_the_filter_builder(ui: UI, app_db: eng
     """Conditions are picked, not typed: a field of the trigger's table, its operators with their
     names, a value input of its kind; another table starts an empty filter."""
     base, orders = shop(app_db)
-    url = f"/b/{base.id}/automations/filter"
+    url = f"/b/{base.id}/filter-builder"
     added = parse(ui.post(url, {"table": str(orders.id), "filter_table": str(orders.id),
                                 ".conj": "and", "action": "add_cond:"}).text)  # fmt: skip
     fields = [o.text for o in added.one("select", name="0.field").all("option")]

@@ -14,62 +14,16 @@ import engine
 from engine import permissions, roles
 from engine.automations.model import RECORD_TRIGGERS
 from engine.model import TableSchema
-from schemas.query import FilterGroup
 
-from .. import filters as filter_rows
 from ..automation_form import ACTION_KINDS, TRIGGER_KINDS, Filled, fill, to_spec
 from ..context import RequestContext, context
 from ._util import form_text, go, int_param
-from .toolbar import _link_titles
+from .filter_builder import builder_values, stored
 
 
 def _may_manage(ctx: RequestContext, base: engine.Base) -> bool:
     with ctx.db.read() as conn:
         return permissions.base_access(conn, ctx.user_id, base.id).at_least("creator")
-
-
-def _filter_values(
-    ctx: RequestContext, base: engine.Base, table: engine.Table, tree: FilterGroup, chosen: Any
-) -> dict[str, Any]:
-    """What the trigger's filter builder shows: the toolbar's builder over the trigger's table."""
-    schema = table.schema()
-    return {
-        "table": table,
-        "schema": schema,
-        "root": tree,
-        "filter_rows": filter_rows.rows(tree, schema),
-        "filterable": filter_rows.filterable(schema),
-        "saved_filters": {f.id: f for f in ctx.views(table).filters()},
-        "table_filters": ctx.views(table).filters(),
-        "chosen_filter": chosen,
-        "users": ctx.users(),
-        "day_choices": filter_rows.DAY_CHOICES,
-        "within_choices": filter_rows.WITHIN_CHOICES,
-        "link_titles": _link_titles(ctx, schema, tree),
-    }
-
-
-async def trigger_filter(request: Request) -> Response:
-    """The filter builder again after a change: a field, an operator, a button, or another
-    trigger table (which starts an empty filter)."""
-    ctx = context(request)
-    base = ctx.base(int_param(request, "base_id"))
-    form = await request.form()
-    wanted = form_text(form, "table")
-    table = ctx.table(int(wanted)) if wanted.isdecimal() else base.tables()[0]
-    if table.schema().base_id != base.id:
-        raise engine.NotFound("No such table in this base", "此库中没有这个表")
-    schema = table.schema()
-    same = form_text(form, "filter_table") == str(table.id)
-    tree = filter_rows.parse(form, schema) if same else FilterGroup()
-    action = form_text(form, "action")
-    if action:
-        tree = filter_rows.edit(tree.model_copy(deep=True), action, schema)
-    chosen = form_text(form, "saved_filter")
-    values = _filter_values(
-        ctx, base, table, tree, int(chosen) if same and chosen.isdecimal() else None
-    )
-    return ctx.render("_automation_filter.html", base=base, **values)
 
 
 def _page(ctx: RequestContext, base: engine.Base, **values: Any) -> Response:
@@ -81,8 +35,8 @@ def _page(ctx: RequestContext, base: engine.Base, **values: Any) -> Response:
     if filled is not None and a_tables:
         chosen = filled.values.get("table")
         table = next((t for t in a_tables if t.id == chosen), a_tables[0])
-        tree = FilterGroup.model_validate(filled.values.get("filter") or {})
-        values.update(_filter_values(ctx, base, table, tree, filled.values.get("saved_filter")))
+        tree, chosen = stored(filled.values.get("filter"))
+        values.update(builder_values(ctx, table, tree, chosen, ctx.tr("trigger_filter")))
     return ctx.render(
         "automations.html",
         title=ctx.tr("automations"),
@@ -216,7 +170,6 @@ async def open_notification(request: Request) -> Response:
 
 
 routes = [
-    Route("/b/{base_id:int}/automations/filter", trigger_filter, methods=["POST"]),
     Route("/b/{base_id:int}/automations", list_page),
     Route("/b/{base_id:int}/automations/new", new_page),
     Route("/b/{base_id:int}/automations", save, methods=["POST"]),

@@ -21,8 +21,8 @@ def test_notify_me_when_an_order_is_created(page: Page, live: Live, base: engine
     form.locator("select[name=table]").select_option(label="订单")
     form.locator("select[name=kind]").select_option(label="新增记录时")
     # only orders over 100: a condition picked in the filter builder, as in the toolbar
-    form.locator("#add-trigger-condition").click()
-    condition = form.locator("#trigger-filter .fcond")
+    form.locator("#add-inline-condition").click()
+    condition = form.locator("#inline-filter .fcond")
     condition.locator("select.f-field").select_option(label="金额")
     expect(condition.locator("select.f-op")).to_contain_text("大于")
     condition.locator("select.f-op").select_option(label="大于")
