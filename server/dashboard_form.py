@@ -1,6 +1,7 @@
 """The widget form: its fields as plain strings, read from a widget (to edit it) and turned into
 the widget the engine checks (`engine.dashboards`). The chart's group and series are the
-pivot's rows and columns; filters are the table's shared saved filters."""
+pivot's rows and columns; a measure's own filters are the table's shared saved filters (the
+widget's filter comes from the form's filter builder, `server/filters.py` `from_form`)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ FIELDS = [
     "series_bucket",
     "fn",
     "value_field",
-    "filter",
     "value_filter",
     "ratio_fn",
     "ratio_field",
@@ -87,7 +87,6 @@ def form_of(widget: Widget) -> dict[str, str]:
         "width": str(widget.width),
         "fn": widget.value.fn,
         "value_field": "" if widget.value.field is None else str(widget.value.field),
-        "filter": _saved(widget.filter),
         "value_filter": _saved(widget.value.filter),
     }
     if isinstance(widget, NumberWidget):
@@ -154,8 +153,6 @@ def widget_of(v: dict[str, str]) -> dict[str, Any]:
         "width": _int(v["width"] or "1"),
         "value": _measure(v["fn"], v["value_field"], v["value_filter"]),
     }
-    if _filter(v["filter"]):
-        w["filter"] = _filter(v["filter"])
     if kind == "number":
         w["format"] = v["format"] or "number"
         w["precision"] = _int(v["precision"] or "0")

@@ -78,6 +78,28 @@ def test_adding_a_chart_and_a_number_through_the_form(ui: UI, customers: engine.
     assert number.one("div", cls="kpi-value").text == "3"
 
 
+def test_a_widgets_filter_is_built_with_the_filter_builder(ui: UI, customers: engine.Table) -> None:
+    """The widget's records are chosen with the toolbar's filter builder, kept when the form is
+    redrawn, stored by field id, and shown again when the widget is edited."""
+    base_id, board_id = make_board(ui, customers)
+    form = parse(ui.get(f"/b/{base_id}/d/{board_id}/widget-form", htmx=True).text)
+    builder = form.one("div", id="inline-filter")
+    assert builder.one("input", name="filter_table")["value"] == str(customers.id)
+    spent = str(customers.field("消费").id)
+    chosen = {"filter_table": str(customers.id), ".conj": "and", "node": "0:cond",
+              "0.field": spent, "0.op": ">", "0.value": "100"}  # fmt: skip
+    redrawn = parse(ui.get(f"/b/{base_id}/d/{board_id}/widget-form", htmx=True,
+                           params={"kind": "number", "table": str(customers.id), **chosen}).text)  # fmt: skip
+    assert redrawn.one("input", name="0.value")["value"] == "100"  # kept across the redraw
+    r = add(ui, base_id, board_id, kind="number", table=str(customers.id), title="大客户", **chosen)
+    assert r.status_code == 204, r.text
+    [wid] = widget_ids(ui, base_id, board_id)
+    number = parse(ui.get(f"/b/{base_id}/d/{board_id}/w/{wid}", htmx=True).text)
+    assert number.one("div", cls="kpi-value").text == "1"  # 张三 only: 1,299.50
+    edit = parse(ui.get(f"/b/{base_id}/d/{board_id}/widget-form?widget={wid}", htmx=True).text)
+    assert edit.one("select", name="0.field").one("option", selected="")["value"] == spent
+
+
 def test_a_bad_widget_shows_the_form_again_with_the_reason(ui: UI, customers: engine.Table) -> None:
     base_id, board_id = make_board(ui, customers)
     r = add(

@@ -12,7 +12,9 @@ from starlette.routing import Route
 
 import engine
 from engine.dashboards import Dashboard, Dashboards
+from schemas.query import FilterGroup
 
+from .. import filters as filter_rows
 from ..context import RequestContext, context
 from ..dashboard_charts import show
 from ..dashboard_form import (
@@ -27,6 +29,7 @@ from ..dashboard_form import (
     widget_of,
 )
 from ._util import form_int, go, int_param, prompt, refresh
+from .filter_builder import builder_values, stored
 
 
 def _boards(ctx: RequestContext, request: Request) -> Dashboards:
@@ -99,7 +102,10 @@ def _form(
     widget_id: str | None = None,
     error: str | None = None,
     status: int = 200,
+    shown: Any = None,
 ) -> Response:
+    """The form; `shown` is what its filter builder describes (a form, a stored filter or
+    nothing)."""
     tables = boards.base.tables()
     table_id = int(values["table"]) if values["table"].isdecimal() else None
     if table_id not in {t.id for t in tables}:
@@ -107,10 +113,20 @@ def _form(
         values["table"] = str(table_id or "")
     choices: dict[str, Any] = {"group": [], "number": [], "date": [], "all": []}
     filters: list[Any] = []
+    builder: dict[str, Any] = {}
     if table_id is not None:
         table = ctx.table(table_id)
-        choices = field_choices(table.schema())
+        schema = table.schema()
+        choices = field_choices(schema)
         filters = ctx.views(table).filters()
+        if hasattr(shown, "getlist"):  # the form itself: the builder as the user left it
+            same = str(shown.get("filter_table", "")) == str(table_id)
+            tree = filter_rows.parse(shown, schema) if same else FilterGroup()
+            picked = str(shown.get("saved_filter", ""))
+            chosen = int(picked) if same and picked.isdecimal() else None
+        else:
+            tree, chosen = stored(shown)
+        builder = builder_values(ctx, table, tree, chosen, ctx.tr("widget_filter"))
     return ctx.render(
         "_widget_form.html",
         status=status,
@@ -126,6 +142,7 @@ def _form(
         buckets=BUCKETS,
         periods=PERIODS,
         formats=FORMATS,
+        **builder,
     )
 
 
@@ -135,13 +152,16 @@ async def widget_form(request: Request) -> Response:
     ctx = context(request)
     boards, board = _board(ctx, request)
     wid = request.query_params.get("widget")
+    shown: Any = None
     if "kind" in request.query_params:
         values = read_form(request.query_params)
+        shown = request.query_params
     elif wid:
         values = form_of(board.widget(wid))
+        shown = board.widget(wid).filter
     else:
         values = empty_form()
-    return _form(ctx, boards, board, values, widget_id=wid or None)
+    return _form(ctx, boards, board, values, widget_id=wid or None, shown=shown)
 
 
 async def save_widget(request: Request) -> Response:
@@ -151,14 +171,20 @@ async def save_widget(request: Request) -> Response:
     values = read_form(form)
     wid = request.path_params.get("widget_id")
     try:
+        widget = widget_of(values)
+        if values["table"].isdecimal():
+            flt = filter_rows.from_form(form, ctx.table(int(values["table"])).schema())
+            if flt is not None:
+                widget["filter"] = flt
         if wid:
-            boards.update_widget(board, wid, widget_of(values))
+            boards.update_widget(board, wid, widget)
         else:
-            boards.add_widget(board, widget_of(values))
+            boards.add_widget(board, widget)
     except engine.Forbidden:
         raise
     except engine.TesseraError as e:
-        return _form(ctx, boards, board, values, widget_id=wid, error=ctx.tr.message(e), status=400)
+        message = ctx.tr.message(e)
+        return _form(ctx, boards, board, values, widget_id=wid, error=message, status=400, shown=form)
     return refresh()
 
 
