@@ -6,21 +6,18 @@
     data = export_preset(db, result.base)                            # a dict: save as JSON
 
 A preset is named (a file `schemas/presets/<name>.json`) or given as a path or as data. The
-authored, multilingual form (`PresetSource`) is first localized: `Localizer` picks the locale's
-texts and rewrites every reference — link tables, rollup fields, `{fields}` and words inside
-formulas, filter conditions and values, view configs, role rules — into the locale's names.
+authored, multilingual form (`PresetSource`) is first localized (`preset_localize.Localizer`).
 
 `apply_preset` makes the base in this order: tables with their plain fields; links (each with its
 inverse); the demo data, if asked for; the computed fields, in dependency order (each is
 computed once, set-based, over whatever rows are there — far cheaper than keeping it current
-while a million rows arrive); the field order; saved filters; views; and a check of the roles.
-A saved filter or view that the engine cannot express yet is left out and reported in
-`ApplyResult.skipped` rather than stopping the whole base. Anything else that fails deletes the
-half-made base and raises.
+while a million rows arrive); the field order; saved filters; views; dashboards; a check of the
+roles, the roles; automations. A saved filter, view or widget that the engine cannot express
+yet is left out and reported in `ApplyResult.skipped` rather than stopping the whole base.
+Anything else that fails deletes the half-made base and raises.
 
-`export_preset` reads a base back into a `Preset` (fields, links from the side that made them,
-computed fields with names instead of ids, saved filters, shared views), so that applying the
-file recreates the schema exactly. Roles are not stored by Tessera yet, so they are not exported.
+`export_preset` (`preset_export`) reads a base back into a `Preset`, so that applying the file
+recreates the schema exactly.
 """
 
 from __future__ import annotations
@@ -29,7 +26,6 @@ import contextlib
 import datetime as dt
 import importlib
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,17 +37,13 @@ from sqlalchemy import select
 import schemas
 from engine import Base, Database, Table, meta
 from engine import schema as schema_ops
-from engine.errors import Conflict, NotFound, QueryError, SchemaError, TesseraError
-from engine.formula import to_display
-from engine.formula.lexer import T, escape_field_name, tokenize
-from engine.model import FieldDef, TableSchema, load_table
+from engine.errors import Conflict, QueryError, SchemaError, TesseraError
+from engine.formula.lexer import T, tokenize
+from engine.model import TableSchema, load_table
 from engine.query import Compiler, QueryContext
-from engine.saved_filters import list_filters, with_field_ids
+from engine.saved_filters import with_field_ids
 from schemas.field import FieldSpec
 from schemas.preset import (
-    CONFIG_FIELD,
-    CONFIG_FIELD_KEYS,
-    CONFIG_FIELDS,
     LOCALES,
     Preset,
     PresetError,
@@ -59,27 +51,21 @@ from schemas.preset import (
     PresetSource,
     PresetTable,
     RoleSpec,
-    SavedFilterName,
     SavedFilterSpec,
-    ViewQuerySpec,
-    ViewSpec,
     pick,
 )
-from schemas.query import Condition, FilterGroup, SavedFilterRef
+from schemas.query import Condition, FilterGroup
 
-from . import store
 from .api import Views
-from .preset_automations import apply_automations, export_automations
-from .preset_automations import localize as localize_automation
-from .preset_dashboards import apply_dashboards, export_dashboards
-from .preset_dashboards import localize as localize_dashboards
-from .preset_roles import apply_roles, export_roles
+from .preset_automations import apply_automations
+from .preset_dashboards import apply_dashboards
+from .preset_export import export_preset
+from .preset_localize import Localizer, _pydantic_message
+from .preset_roles import apply_roles
 
 PRESETS = Path(schemas.__file__).resolve().parent / "presets"  # the presets that ship
 RELATIONAL = ("link", "lookup", "rollup", "count", "formula")
 COMPUTED = ("lookup", "rollup", "count", "formula")
-SELECTS = ("single_select", "multiple_select")
-FORM_TEXTS = ("title", "description", "submit_label", "submit_message")
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 DEMO_SEED = 20240618
 
@@ -128,321 +114,6 @@ def load_preset(
         return names.preset(), names
     assert isinstance(data, Preset)
     return data, None
-
-
-def _pydantic_message(e: PydanticValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'preset'}: {err['msg']}" for err in e.errors()
-    )
-
-
-# --- localizing --------------------------------------------------------------------------------
-class Localizer:
-    """How the names of a multilingual preset (written in its first locale) read in `locale`."""
-
-    def __init__(self, source: PresetSource, locale: str) -> None:
-        if locale not in source.locales:
-            raise PresetError(f"The preset is in {', '.join(source.locales)}, not in {locale!r}")
-        self.source = source
-        self.locale = locale
-        self.src = source.source_locale
-        self.tables: dict[str, str] = {}
-        self.fields: dict[str, dict[str, str]] = {}
-        self.types: dict[str, dict[str, str]] = {}
-        self.choices: dict[str, dict[str, dict[str, str]]] = {}
-        self.links: dict[str, dict[str, str]] = {}  # table -> link field -> linked table
-        self.saved: dict[str, dict[str, str]] = {}
-        self.roles: dict[str, str] = {}
-        self.terms = {k: v.get(locale, k) for k, v in source.terms.items()}
-        for t in source.tables:
-            name = self.mine(t.name)
-            self.tables[name] = pick(t.name, locale)
-            self.fields[name], self.types[name] = {}, {}
-            self.choices[name], self.links[name] = {}, {}
-        for t in source.tables:
-            tname = self.mine(t.name)
-            for f in t.fields:
-                fname = self.mine(f.name)
-                self.fields[tname][fname] = pick(f.name, locale)
-                self.types[tname][fname] = f.type
-                if f.type in SELECTS:
-                    self.choices[tname][fname] = {
-                        self.mine(_choice_name(c)): pick(_choice_name(c), locale)
-                        for c in f.options.get("choices", [])
-                    }
-                if f.type == "link":
-                    target = str(f.options.get("table", ""))
-                    if target not in self.tables:
-                        raise PresetError(f"{tname}.{fname} links to an unknown table {target!r}")
-                    self.links[tname][fname] = target
-                    inverse = f.options.get("inverse_name")
-                    src_inverse = self.mine(inverse) if inverse else tname
-                    self.fields[target][src_inverse] = (
-                        pick(inverse, locale) if inverse else self.tables[tname]
-                    )
-                    self.types[target][src_inverse] = "link"
-                    self.links[target][src_inverse] = tname
-        for sf in source.saved_filters:
-            self.saved.setdefault(sf.table, {})[self.mine(sf.name)] = pick(sf.name, locale)
-        for role in source.roles:
-            self.roles[self.mine(role.name)] = pick(role.name, locale)
-
-    def mine(self, text: Any) -> str:
-        """A text as the preset's references write it (in its first locale)."""
-        return str(pick(text, self.src))
-
-    # --- names ---------------------------------------------------------------------------------
-    def table(self, name: str) -> str:
-        try:
-            return self.tables[name]
-        except KeyError:
-            raise PresetError(f"unknown table {name!r}") from None
-
-    def field(self, table: str, name: Any) -> str:
-        try:
-            return self.fields[table][name]
-        except (KeyError, TypeError):
-            raise PresetError(f"table {table!r} has no field {name!r}") from None
-
-    def choice(self, table: str, field: str, value: Any) -> Any:
-        """An option name (or a list of them) of a select field, in the locale."""
-        names = self.choices.get(table, {}).get(field)
-        if names is None:
-            return value
-        if isinstance(value, list):
-            return [names.get(v, v) if isinstance(v, str) else v for v in value]
-        return names.get(value, value) if isinstance(value, str) else value
-
-    def value(self, table: str, field: str, value: Any) -> Any:
-        """A filter value or default: an option name of a select, else a term, else as is."""
-        if field in self.choices.get(table, {}):
-            return self.choice(table, field, value)
-        if isinstance(value, str):
-            return self.terms.get(value, value)
-        if isinstance(value, list):
-            return [self.terms.get(v, v) if isinstance(v, str) else v for v in value]
-        return value
-
-    def formula(self, table: str, text: str) -> str:
-        """The formula with field names and the words of `terms` in the locale."""
-        out: list[str] = []
-        last = 0
-        for tok in tokenize(text):
-            if tok.kind in (T.FIELD, T.NAME):
-                if tok.kind is T.NAME and tok.text.upper() in ("TRUE", "FALSE"):
-                    continue
-                new = escape_field_name(self.field(table, tok.text))
-            elif tok.kind is T.STRING and tok.text in self.terms:
-                new = json.dumps(self.terms[tok.text], ensure_ascii=False)
-            else:
-                continue
-            out += [text[last : tok.pos], new]
-            last = tok.end
-        out.append(text[last:])
-        return "".join(out)
-
-    def filter(self, table: str, group: PresetFilter) -> PresetFilter:
-        items: list[Condition | PresetFilter | SavedFilterName] = []
-        for item in group.items:
-            if isinstance(item, Condition):
-                name = str(item.field)
-                items.append(
-                    Condition(
-                        field=self.field(table, name),
-                        op=item.op,
-                        value=self.value(table, name, item.value),
-                    )
-                )
-            elif isinstance(item, PresetFilter):
-                items.append(self.filter(table, item))
-            else:
-                try:
-                    items.append(SavedFilterName(saved_filter=self.saved[table][item.saved_filter]))
-                except KeyError:
-                    raise PresetError(
-                        f"Table {table!r} has no saved filter {item.saved_filter!r}"
-                    ) from None
-        return PresetFilter(conjunction=group.conjunction, items=items)
-
-    # --- the preset ----------------------------------------------------------------------------
-    def preset(self) -> Preset:
-        s = self.source
-        loc = self.locale
-        try:
-            return Preset(
-                name=pick(s.name, loc),
-                description=pick(s.description, loc),
-                locale=loc,
-                tables=[self._in(f"table {self.mine(t.name)!r}", self._table, t) for t in s.tables],
-                saved_filters=[
-                    self._in(f"saved filter {self.mine(sf.name)!r}", self._saved_filter, sf)
-                    for sf in s.saved_filters
-                ],
-                views=[self._in(f"view {self.mine(v.name)!r}", self._view, v) for v in s.views],
-                roles=[self._in(f"role {self.mine(r.name)!r}", self._role, r) for r in s.roles],
-                demo=s.demo,
-                dashboards=self._in(
-                    "dashboards", lambda d: localize_dashboards(self, d), s.dashboards
-                ),
-                automations=[
-                    self._in(
-                        f"automation {self.mine(a.name)!r}",
-                        lambda x: localize_automation(self, x),
-                        a,
-                    )
-                    for a in s.automations
-                ],
-            )
-        except PydanticValidationError as e:
-            raise PresetError(_pydantic_message(e)) from None
-
-    def _in(self, where: str, make: Callable[[Any], Any], part: Any) -> Any:
-        """`make(part)`, its errors saying where they are."""
-        try:
-            return make(part)
-        except PresetError as e:
-            raise PresetError(f"{where}: {e}") from None
-
-    def _saved_filter(self, sf: Any) -> SavedFilterSpec:
-        return SavedFilterSpec(
-            table=self.table(sf.table),
-            name=pick(sf.name, self.locale),
-            filter=self.filter(sf.table, sf.filter),
-        )
-
-    def _table(self, t: Any) -> PresetTable:
-        name = self.mine(t.name)
-        fields = [
-            FieldSpec(
-                name=self.field(name, self.mine(f.name)),
-                type=f.type,
-                options=self._options(name, f.type, f.options),
-                rules=self._rules(name, self.mine(f.name), f.rules),
-                description=pick(f.description, self.locale),
-            )
-            for f in t.fields
-        ]
-        return PresetTable(
-            name=self.table(name),
-            fields=fields,
-            primary=self.field(name, t.primary) if t.primary else None,
-            description=pick(t.description, self.locale),
-            order=[self.field(name, n) for n in t.order],
-        )
-
-    def _options(self, table: str, type_: str, options: dict[str, Any]) -> dict[str, Any]:
-        out = dict(options)
-        loc = self.locale
-        if type_ in SELECTS and "choices" in out:
-            out["choices"] = [
-                {**c, "name": pick(c["name"], loc)}
-                if isinstance(c, dict) and "name" in c
-                else pick(c, loc)
-                for c in out["choices"]
-            ]
-        if type_ == "link":
-            out["table"] = self.table(str(out.get("table")))
-            if out.get("inverse_name"):
-                out["inverse_name"] = pick(out["inverse_name"], loc)
-        if type_ in ("lookup", "rollup", "count"):
-            link = str(out.get("link_field"))
-            out["link_field"] = self.field(table, link)
-            target = self.links.get(table, {}).get(link)
-            if target is None:
-                raise PresetError(f"{link!r} is not a link field of table {table!r}")
-            if "target_field" in out:
-                out["target_field"] = self.field(target, out["target_field"])
-            if isinstance(out.get("filter"), dict):
-                group = PresetFilter.model_validate(out["filter"])
-                out["filter"] = self.filter(target, group).model_dump(exclude_defaults=True)
-        if type_ == "formula" and isinstance(out.get("formula"), str):
-            out["formula"] = self.formula(table, out["formula"])
-        return out
-
-    def _rules(self, table: str, field: str, rules: dict[str, Any]) -> dict[str, Any]:
-        out = dict(rules)
-        if "pattern_message" in out:
-            out["pattern_message"] = pick(out["pattern_message"], self.locale)
-        if "default" in out:
-            out["default"] = self.value(table, field, pick(out["default"], self.locale))
-        return out
-
-    def _view(self, v: Any) -> ViewSpec:
-        t = v.table
-        q = v.query
-        query = ViewQuerySpec(
-            filter=self.filter(t, q.filter) if q.filter is not None else None,
-            sorts=[s.model_copy(update={"field": self.field(t, s.field)}) for s in q.sorts],
-            groups=[g.model_copy(update={"field": self.field(t, g.field)}) for g in q.groups],
-        )
-        return ViewSpec(
-            table=self.table(t),
-            name=pick(v.name, self.locale),
-            kind=v.kind,
-            visibility=v.visibility,
-            query=query,
-            config=self._config(t, v.config),
-        )
-
-    def _config(self, table: str, config: dict[str, Any]) -> dict[str, Any]:
-        out = dict(config)
-        loc = self.locale
-        for key in CONFIG_FIELD:
-            if out.get(key) is not None:
-                out[key] = self.field(table, out[key])
-        for key in CONFIG_FIELDS:
-            if key in out:
-                out[key] = [self.field(table, r) for r in out[key]]
-        for key in CONFIG_FIELD_KEYS:
-            if key in out:
-                out[key] = {self.field(table, r): x for r, x in out[key].items()}
-        for key in FORM_TEXTS:
-            if key in out:
-                out[key] = pick(out[key], loc)
-        if "fields" in out:
-            out["fields"] = [
-                {
-                    **ff,
-                    "field": self.field(table, ff["field"]),
-                    **{k: pick(ff[k], loc) for k in ("label", "help") if k in ff},
-                }
-                for ff in out["fields"]
-            ]
-        stack = config.get("stack_field")
-        for key in ("stack_order", "collapsed"):
-            if key in out and isinstance(stack, str):
-                out[key] = [self.choice(table, stack, k) for k in out[key]]
-        return out
-
-    def _role(self, r: Any) -> RoleSpec:
-        loc = self.locale
-        perms = [
-            p.model_copy(
-                update={
-                    "table": self.table(p.table),
-                    "rows": self.filter(p.table, p.rows) if p.rows is not None else None,
-                    "fields": {self.field(p.table, f): a for f, a in p.fields.items()},
-                }
-            )
-            for p in r.permissions
-        ]
-        demo = None
-        if r.demo_user is not None:
-            demo = {"email": r.demo_user.email, "name": pick(r.demo_user.name, loc)}
-        return RoleSpec.model_validate(
-            {
-                "name": pick(r.name, loc),
-                "description": pick(r.description, loc),
-                "admin": r.admin,
-                "permissions": perms,
-                "demo_user": demo,
-            }
-        )
-
-
-def _choice_name(choice: Any) -> Any:
-    return choice["name"] if isinstance(choice, dict) and "name" in choice else choice
-
 
 # --- applying ----------------------------------------------------------------------------------
 @dataclass
@@ -835,184 +506,6 @@ class DemoContext:
 
             self._writers[table] = convert
         return self._writers[table]
-
-
-# --- exporting ---------------------------------------------------------------------------------
-def export_preset(
-    db: Database, base: Base | str | int, *, locale: str | None = None
-) -> dict[str, Any]:
-    """The base as preset data (JSON-ready): apply it to recreate the base's schema."""
-    b = base if isinstance(base, Base) else db.base(base)
-    with db.read() as conn:
-        schemas = [load_table(conn, t.id) for t in b.tables()]
-        by_id = {s.id: s for s in schemas}
-        described = dict(
-            conn.execute(
-                select(meta.tables.c.id, meta.tables.c.description).where(
-                    meta.tables.c.base_id == b.id
-                )
-            ).all()
-        )
-        tables = [_export_table(s, by_id, described.get(s.id) or "") for s in schemas]
-        filters: list[SavedFilterSpec] = []
-        views: list[ViewSpec] = []
-        filter_names: dict[int, str] = {}
-        for s in schemas:
-            saved = list_filters(conn, s.id)
-            names = {x.id: x.name for x in saved}
-            filter_names |= names
-            filters += [
-                SavedFilterSpec(table=s.name, name=x.name, filter=_named(x.filter, s, names))
-                for x in saved
-            ]
-            views += [
-                _export_view(v, s, names)
-                for v in store.list_views(conn, s.id, None)
-                if v.visibility != "personal"
-            ]
-        roles = export_roles(conn, b.id, by_id, filter_names)
-        dashboards = export_dashboards(conn, b.id, by_id, filter_names, _named, _field_name)
-        automations = export_automations(conn, b.id, by_id, filter_names, _named)
-    chosen = locale or ("zh-CN" if _has_cjk(b.name, *(s.name for s in schemas)) else "en")
-    preset = Preset(
-        name=b.name,
-        locale=chosen,
-        tables=tables,
-        saved_filters=filters,
-        views=views,
-        roles=roles,
-        dashboards=dashboards,
-        automations=automations,
-    )
-    return preset.model_dump(mode="json", exclude_defaults=True)
-
-
-def _has_cjk(*texts: str) -> bool:
-    return any(re.search(r"[\u3400-\u9fff]", t) for t in texts)
-
-
-def _export_table(s: TableSchema, by_id: dict[int, TableSchema], description: str) -> PresetTable:
-    fields: list[FieldSpec] = []
-    inverse = False
-    for f in s.fields:
-        if f.type.name == "link" and f.type.options.side == "b":
-            inverse = True
-            continue
-        fields.append(
-            FieldSpec(
-                name=f.name,
-                type=f.type.name,
-                options=_export_options(f, s, by_id),
-                rules=f.rules.model_dump(mode="json", exclude_defaults=True),
-                description=f.description,
-            )
-        )
-    primary = s.primary
-    return PresetTable(
-        name=s.name,
-        fields=fields,
-        primary=primary.name if primary is not None else None,
-        description=description,
-        order=[f.name for f in s.fields] if inverse else [],
-    )
-
-
-def _export_options(f: FieldDef, s: TableSchema, by_id: dict[int, TableSchema]) -> dict[str, Any]:
-    o = f.type.options
-    name = f.type.name
-    if name in SELECTS:
-        return {"choices": [{"name": c.name, "color": c.color} for c in o.choices]}
-    if name == "link":
-        target = by_id[o.table_id]
-        inv = target.field(o.inverse_field_id) if o.inverse_field_id is not None else None
-        out: dict[str, Any] = {"table": target.name, "multiple": o.multiple}
-        if o.role != "link":
-            out["role"] = o.role
-        if inv is not None:
-            out["inverse_name"] = inv.name
-            out["inverse_multiple"] = inv.type.options.multiple
-        return out
-    if name in ("lookup", "rollup", "count"):
-        link = s.field(o.link_field_id)
-        target = by_id[link.type.options.table_id]
-        out = {"link_field": link.name}
-        if name != "count":
-            out["target_field"] = target.field(o.target_field_id).name
-        if name == "rollup":
-            out["fn"] = o.fn
-            if o.separator != ", ":
-                out["separator"] = o.separator
-            if o.precision != 2:
-                out["precision"] = o.precision
-        if o.filter:
-            group = FilterGroup.model_validate(o.filter)
-            out["filter"] = _named(group, target, {}).model_dump(mode="json", exclude_defaults=True)
-        return out
-    if name == "formula":
-        names = {x.id: x.name for x in s.fields}
-        out = {"formula": to_display(o.formula, names.get)}
-        if o.timezone != "UTC":
-            out["timezone"] = o.timezone
-        if o.precision is not None:
-            out["precision"] = o.precision
-        return out
-    return f.type.options_dict()
-
-
-def _named(group: FilterGroup, s: TableSchema, filters: Mapping[int, str]) -> PresetFilter:
-    """A stored filter (fields and saved filters by id) with names instead."""
-    items: list[Condition | PresetFilter | SavedFilterName] = []
-    for item in group.items:
-        if isinstance(item, Condition):
-            name = _field_name(s, item.field)
-            items.append(item.model_copy(update={"field": name}))
-        elif isinstance(item, FilterGroup):
-            items.append(_named(item, s, filters))
-        elif isinstance(item, SavedFilterRef):
-            items.append(SavedFilterName(saved_filter=filters.get(item.saved_filter, "?")))
-    return PresetFilter(conjunction=group.conjunction, items=items)
-
-
-def _field_name(s: TableSchema, ref: int | str) -> str:
-    try:
-        return s.field(ref).name
-    except NotFound:
-        return str(ref)
-
-
-def _export_view(v: Any, s: TableSchema, filters: Mapping[int, str]) -> ViewSpec:
-    q = v.query
-    query = ViewQuerySpec(
-        filter=_named(q.filter, s, filters) if q.filter is not None else None,
-        sorts=[x.model_copy(update={"field": _field_name(s, x.field)}) for x in q.sorts],
-        groups=[x.model_copy(update={"field": _field_name(s, x.field)}) for x in q.groups],
-    )
-    raw = v.config.model_dump(mode="json", exclude_defaults=True) if v.config is not None else {}
-    return ViewSpec(
-        table=s.name,
-        name=v.name,
-        kind=v.kind,
-        visibility=v.visibility,
-        query=query,
-        config=_config_names(raw, s),
-    )
-
-
-def _config_names(config: dict[str, Any], s: TableSchema) -> dict[str, Any]:
-    out = dict(config)
-    for key in CONFIG_FIELD:
-        if out.get(key) is not None:
-            out[key] = _field_name(s, int(out[key]))
-    for key in CONFIG_FIELDS:
-        if key in out:
-            out[key] = [_field_name(s, int(r)) for r in out[key]]
-    for key in CONFIG_FIELD_KEYS:
-        if key in out:
-            out[key] = {_field_name(s, int(r)): x for r, x in out[key].items()}
-    if "fields" in out:
-        out["fields"] = [{**ff, "field": _field_name(s, int(ff["field"]))} for ff in out["fields"]]
-    return out
-
 
 __all__ = [
     "LOCALES",
