@@ -221,10 +221,9 @@ class SheetReader:
         # anything else the expressions would read past
         tags = 2 * n
         slices = [attrs[j::w] for j in range(w)]
-        if attrs[w:] == attrs[:-w]:  # each row's cells styled as the first row's: one compare
-            kinds = [{a} for a in attrs[:w]]
-        else:
-            kinds = [set(a) for a in slices]
+        # each row's cells styled as the first row's: told by one comparison
+        same = attrs[w:] == attrs[:-w]
+        kinds = [{a} for a in attrs[:w]] if same else [set(a) for a in slices]
         for a, k in zip(slices, kinds, strict=True):
             if len(k) == 1:
                 tags += n * self._tags(a[0])
