@@ -45,3 +45,8 @@ def form_int(form: FormData, name: str) -> int | None:
         return int(value)
     except ValueError:
         return None
+
+
+def record_ids(form: FormData) -> list[int]:
+    """The records a form names (`record`, once or more), each once, in order."""
+    return list(dict.fromkeys(int(str(v)) for v in form.getlist("record") if str(v).isdecimal()))

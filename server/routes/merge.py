@@ -5,7 +5,6 @@ shows the kept record and the grid drops the others."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,21 +12,17 @@ from starlette.responses import Response
 import engine
 
 from ..context import context
-from ._util import form_text, int_param
+from ._util import form_text, int_param, record_ids
 from .panel import record_panel
 
 MOST = 10  # records merged at once
 COLUMNS = 8  # fields shown side by side
 
 
-def _ids(form: Any) -> list[int]:
-    return list(dict.fromkeys(int(str(v)) for v in form.getlist("record") if str(v).isdecimal()))
-
-
 async def merge_preview(request: Request) -> Response:
     ctx = context(request)
     table = ctx.table(int_param(request, "table_id"))
-    ids = _ids(await request.form())
+    ids = record_ids(await request.form())
     if not 2 <= len(ids) <= MOST:
         raise engine.ValidationError(
             [
@@ -53,7 +48,7 @@ async def merge_records(request: Request) -> Response:
     ctx = context(request)
     table = ctx.table(int_param(request, "table_id"))
     form = await request.form()
-    ids = _ids(form)
+    ids = record_ids(form)
     keep = form_text(form, "keep")
     if not keep.isdecimal() or int(keep) not in ids:
         raise engine.ValidationError(

@@ -17,7 +17,7 @@ from engine.model import FieldDef
 from .. import cells
 from ..context import RequestContext, context
 from . import grid
-from ._util import form_text, int_param
+from ._util import form_text, int_param, record_ids
 from .merge import merge_preview, merge_records
 from .panel import uploads
 
@@ -184,15 +184,11 @@ async def create_record(request: Request) -> Response:
     return response
 
 
-def _ids(form: Any) -> list[int]:
-    return [int(str(v)) for v in form.getlist("record") if str(v).isdecimal()]
-
-
 async def delete_records(request: Request) -> Response:
     ctx = context(request)
     table = ctx.table(int_param(request, "table_id"))
     form = await request.form()
-    ids = _ids(form)
+    ids = record_ids(form)
     if ids:
         table.delete(*ids)
     trigger = {"recordsDeleted": {"table": table.id, "records": ids}}
@@ -204,7 +200,7 @@ async def batch_edit(request: Request) -> Response:
     ctx = context(request)
     table = ctx.table(int_param(request, "table_id"))
     form = await request.form()
-    ids = _ids(form)
+    ids = record_ids(form)
     fid = form_text(form, "field")
     if not fid.isdecimal():
         raise engine.NotFound("Choose a field", "请选择字段")
