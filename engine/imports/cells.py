@@ -8,9 +8,11 @@ XML white space. Everything here works a whole column of a chunk at a time where
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable, Sequence
 from enum import Enum
+from itertools import compress, repeat
 from typing import Any
 
 XML_SPACE = " \t\n\r"
@@ -21,6 +23,9 @@ _EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
 _MIDNIGHTS: dict[int, dt.datetime] = {}  # days since the epoch -> that day's midnight
 _DAY_MS = 86_400_000.0
 _DAYS_1904 = 1462.0
+_EPOCH = dt.datetime(1899, 12, 30)
+_LAST_DAY = float(dt.date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL)
+_ZEROS = (repeat(0), repeat(0), repeat(0))  # timedelta(days, seconds, microseconds, ms)
 
 
 class Format(Enum):
@@ -170,6 +175,19 @@ def iso_moment(text: str) -> Any:
         return text
 
 
+def moments(serials: list[float], date1904: bool) -> list[Any] | None:
+    """`moment` of every number of a column, by C-level builtins (None unless each is a date
+    or datetime in range: from 1 March 1900 to the year 9999)."""
+    days = list(map(_DAYS_1904.__add__, serials)) if date1904 else serials
+    if not days or min(days) < 60 or max(days) >= _LAST_DAY or min(serials) < 1.0:
+        return None
+    ms = map(int, map((0.5).__add__, map(_DAY_MS.__mul__, days)))  # rounded half up
+    out: list[Any] = list(map(_EPOCH.__add__, map(dt.timedelta, *_ZEROS, ms)))
+    for i in compress(range(len(serials)), map(float.is_integer, serials)):
+        out[i] = out[i].date()
+    return out
+
+
 def numbers(
     raw: Sequence[str | bytes], fmt: Format, date1904: bool, seen: dict[float, Any] | None = None
 ) -> list[Any]:
@@ -178,21 +196,19 @@ def numbers(
     values = list(map(float, raw))
     if fmt is Format.OTHER:
         return values
-    convert: Callable[[float], Any] = (
-        (lambda x: moment(x, date1904)) if fmt is Format.DATETIME else elapsed
-    )
     if seen is None:
         seen = {}
     elif len(seen) > 50_000:
         seen.clear()
-    known = seen.get
-    out = []
-    for x in values:
-        v = known(x)
-        if v is None:
-            v = seen[x] = convert(x)
-        out.append(v)
-    return out
+    out = list(map(seen.get, values))
+    if None not in out:
+        return out
+    missing = list(set(compress(values, map(operator.is_, out, repeat(None)))))
+    made = moments(missing, date1904) if fmt is Format.DATETIME else None
+    if made is None:
+        made = [moment(x, date1904) if fmt is Format.DATETIME else elapsed(x) for x in missing]
+    seen.update(zip(missing, made))
+    return list(map(seen.__getitem__, values))
 
 
 def number(raw: str, fmt: Format, date1904: bool) -> Any:

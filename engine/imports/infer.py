@@ -50,6 +50,7 @@ PHONE = re.compile(
 )
 URL = re.compile(r"(?:https?|ftp)://[^\s/?#]+\S*|www\.[^\s/?#]+\.[^\s/?#]+\S*", re.IGNORECASE)
 SEPARATORS = re.compile(r"\s*[,;，；、]\s*")
+SEPARATOR = re.compile(r"[,;，；、]")  # whether a text holds one: a search without backtracking
 BOOL_WORDS = frozenset(TRUE_WORDS | FALSE_WORDS)
 DIGIT_WORDS = frozenset({"0", "1"})
 PHONE_HINT = re.compile(r"电话|手机|联系方式|phone|mobile|tel|cell|whatsapp", re.IGNORECASE)
@@ -274,13 +275,14 @@ class Inferrer:
                         elif a != b:
                             s.ambiguous += 1
         if self._alive(s, "checkbox", s.texts - total - s.text_fits["checkbox"]):
-            for v in values:
-                word = v.strip().casefold()
-                if word in BOOL_WORDS:
-                    s.words.add(word)
-                    s.text_fits["checkbox"] += counts[v]
-        if "list" not in s.dead and SEPARATORS.search(joined):  # one search for the chunk
-            listed = [v for v in values if SEPARATORS.search(v)]
+            words = list(map(str.casefold, stripped))
+            if not BOOL_WORDS.isdisjoint(words):
+                for v, word in zip(values, words, strict=True):
+                    if word in BOOL_WORDS:
+                        s.words.add(word)
+                        s.text_fits["checkbox"] += counts[v]
+        if "list" not in s.dead and SEPARATOR.search(joined):  # one search for the chunk
+            listed = [v for v in values if SEPARATOR.search(v)]
             if listed:
                 s.listed += sum(counts[v] for v in listed)
                 if not s.parts_overflow:

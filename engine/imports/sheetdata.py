@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import repeat
 from typing import IO, TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, fromstring
@@ -30,6 +31,9 @@ _VALUE = re.compile(rb'<c r="[A-Z]{1,3}\d+"[^>]*>(?:<v>|<is><t>)?([^<]*)')
 _ATTRS = re.compile(rb'<c r="[A-Z]{1,3}\d+"([^>]*)>')
 _CELL_AT = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"([^>]*)>(?:<v>|<is><t>)?([^<]*)')
 _ROW = re.compile(rb'<row r="(\d+)"')
+_ROW_OPEN = re.compile(rb'<row r="\d+"[^>]*>')
+# one cell in a form a row template can repeat: self-closed, or a plain value, or nothing
+_FORM = re.compile(rb'<c r="([A-Z]{1,3})\d+"([^>]*)>(?:(<v>)[^<]*</v></c>|(<is><t>)[^<]*</t></is></c>|(</c>))?')
 _DIGITS = frozenset(b"0123456789")
 _ROOT = re.compile(r"<(([\w.-]+:)?worksheet)\b[^>]*>")
 _SHEET_DATA = re.compile(rb"<((?:[\w.-]+:)?sheetData)\b[^>]*?(/?)>")
@@ -41,6 +45,17 @@ STRING_KINDS = ("s", "inlineStr", "str")
 
 Kind = tuple[str, Format, bool]  # type attribute, number format of the style, self-closed
 Merged = list[tuple[int, int, int, int]]
+
+
+@dataclass
+class Template:
+    """A row's shape: what matches such a row (its number, then a group for each cell's
+    value), the cells' columns and attributes, and the tags a row has."""
+
+    pattern: re.Pattern[bytes]
+    columns: list[int]
+    attrs: list[bytes]
+    tags: int
 
 
 class SheetError(ValueError):
@@ -95,6 +110,8 @@ class SheetReader:
         self.wrap = (b"", b"")
         self.kinds: dict[bytes, Kind] = {}
         self.seen: dict[Format, dict[float, Any]] = {f: {} for f in Format}  # dates so far
+        self.template: Template | None = None
+        self.misses = 0  # chunks in a row whose rows the template did not fit
 
     def run(
         self, f: IO[bytes], spool: Spool, progress: Callable[[int, int | None], None] | None
@@ -165,7 +182,10 @@ class SheetReader:
             return 0
         done = None
         if not self.prefix and b"xml:space" not in chunk:
-            done = self._dense(chunk, spool)
+            if self.misses < 2:
+                done = self._templated(chunk, spool)
+            if done is None:
+                done = self._dense(chunk, spool)
             if done is None:
                 done = self._sparse(chunk, spool)
         if done is None:
@@ -177,6 +197,88 @@ class SheetReader:
         if k is None:
             k = self.kinds[attrs] = self.book.kind(attrs.decode())
         return k
+
+    def _templated(self, chunk: bytes, spool: Spool) -> int | None:
+        """Rows numbered without gaps that are all written alike (the same cells, styles and
+        forms, as programs write them): one regular expression made from the first row reads
+        a whole row a match, its values a group each. Every row matching, and the chunk
+        holding no tag the matches do not account for, proves the chunk is in that form."""
+        n = chunk.count(b"<row ")
+        template = self.template
+        matches: list[tuple[bytes, ...]] = []
+        for _attempt in range(2):
+            if template is not None:
+                matches = template.pattern.findall(chunk)
+                if len(matches) == n:
+                    break
+            made = self._template(chunk)
+            if made is None or (template is not None and made.pattern == template.pattern):
+                template = None
+                break
+            template = made
+        if template is None or not n or len(matches) != n:
+            self.misses += 1
+            return None
+        self.template = template
+        self.misses = 0
+        first, last = int(matches[0][0]), int(matches[-1][0])
+        if last - first != n - 1 or chunk.count(b"<") != n * template.tags:
+            return None
+        values = list(zip(*matches, strict=True))
+        width = template.columns[-1] + 1
+        columns: Columns = [[""] * n] * width
+        present = [-1] * width
+        for j, (col, attrs) in enumerate(zip(template.columns, template.attrs, strict=True)):
+            columns[col], present[col] = self._column([attrs] * n, values[j + 1], {attrs})
+        spool.add(first - 1, n, columns, present)
+        return last
+
+    def _template(self, chunk: bytes) -> Template | None:
+        """The template of the chunk's first row, if its cells are all in a form it can
+        repeat and in order of column."""
+        head = _ROW_OPEN.search(chunk)
+        if head is None:
+            return None
+        end = chunk.find(self.row_end, head.end())
+        if end < 0:
+            return None
+        parts = [rb'<row r="(\d+)"[^>]*>']
+        columns: list[int] = []
+        attrs: list[bytes] = []
+        tags = 2
+        at = head.end()
+        while at < end:
+            m = _FORM.match(chunk, at, end)
+            if m is None:
+                return None
+            letters, a, v, inline, empty = m.groups()
+            kind, _fmt, closed = self._kind(a)
+            col = _LETTERS[letters.decode()]
+            if columns and col <= columns[-1]:
+                return None
+            cell = b'<c r="' + letters + rb'\d+"' + re.escape(a) + b">"
+            if closed:
+                if v or inline or empty:
+                    return None
+                cell, tags = cell + b"()", tags + 1
+            elif (kind == "inlineStr") != (inline is not None):
+                return None
+            elif inline is not None:
+                cell, tags = cell + rb"<is><t>([^<]*)</t></is></c>", tags + 6
+            elif v is not None:
+                cell, tags = cell + rb"<v>([^<]*)</v></c>", tags + 4
+            elif empty is not None:
+                cell, tags = cell + rb"()</c>", tags + 2
+            else:
+                return None
+            parts.append(cell)
+            columns.append(col)
+            attrs.append(a)
+            at = m.end()
+        if not columns:
+            return None
+        parts.append(re.escape(self.row_end))
+        return Template(re.compile(b"".join(parts)), columns, attrs, tags)
 
     def _dense(self, chunk: bytes, spool: Spool) -> int | None:
         """Rows numbered without gaps that all have cells in the same run of columns: each
