@@ -1,18 +1,51 @@
 """Tessera's engine: tables, typed fields, validation, records — no HTTP, no HTML."""
 
-from .api import Base, Database, Table, connect
-from .errors import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    Problem,
-    RateLimited,
-    SchemaError,
-    TesseraError,
-    Unauthorized,
-    ValidationError,
-)
-from .record import Record
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import Base, Database, Table, connect
+    from .errors import (
+        Conflict,
+        Forbidden,
+        NotFound,
+        Problem,
+        RateLimited,
+        SchemaError,
+        TesseraError,
+        Unauthorized,
+        ValidationError,
+    )
+    from .record import Record
+
+# each name and the module that defines it, loaded when first used: a process that needs one
+# part of the engine (the .xlsx parse helper, the command line's help) loads only that part
+_WHERE = {
+    "Base": ".api",
+    "Database": ".api",
+    "Table": ".api",
+    "connect": ".api",
+    "Conflict": ".errors",
+    "Forbidden": ".errors",
+    "NotFound": ".errors",
+    "Problem": ".errors",
+    "RateLimited": ".errors",
+    "SchemaError": ".errors",
+    "TesseraError": ".errors",
+    "Unauthorized": ".errors",
+    "ValidationError": ".errors",
+    "Record": ".record",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(where, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Base",

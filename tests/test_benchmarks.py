@@ -46,14 +46,14 @@ def test_insert_benchmark() -> None:
 
 
 def test_import_xlsx_benchmark() -> None:
-    result = run_benchmark("import_xlsx.py", "--rows", "300")
+    result = run_benchmark("import_xlsx.py", "--rows", "300", "--repeats", "2")
     keys = ("ratio", "cpu_ratio", "stream_ratio", "import_rows_per_s", "bare_rows_per_s")
     for key in (*keys, "import_peak_mb", "doubled_import_peak_mb", "doubled_peak_ratio"):
         value = result[key]
         assert isinstance(value, int | float) and value > 0, key
     assert result["rows_imported"] == 300 and result["doubled_rows"] == 600
     assert result["stream_rows_read"] == 300
-    assert result["columns"] == 20
+    assert result["columns"] == 20 and len(result["ratio_per_repeat"]) == 2
     assert result["field_types"][:4] == ["text", "text", "phone", "currency"]
 
 

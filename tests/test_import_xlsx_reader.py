@@ -15,8 +15,8 @@ import python_calamine as pc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.imports import sheetdata
-from engine.imports.guard import Limits
+from engine.imports import helper, sheetdata
+from engine.imports.guard import ImportRefused, Limits
 from engine.imports.readers import Workbook
 from tests.import_helpers import raw_workbook
 
@@ -195,7 +195,7 @@ def test_the_reader_gives_what_calamine_gives(
         assert got.merged == [(a[0], a[1], b[0], b[1]) for a, b in info.merged_cell_ranges or []]
 
 
-def test_a_sheet_in_the_fast_form_is_read_without_elementtree(
+def test_a_sheet_in_the_fast_form_is_read_a_row_a_match(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = "".join(
@@ -206,9 +206,10 @@ def test_a_sheet_in_the_fast_form_is_read_without_elementtree(
     path = raw_workbook(tmp_path / "f.xlsx", rows, formats=[14])
 
     def refuse(*_args: Any) -> None:
-        raise AssertionError("the general path was taken")
+        raise AssertionError("a slower path was taken")
 
-    monkeypatch.setattr(sheetdata.SheetReader, "_general", refuse)
+    for slower in ("_dense", "_sparse", "_general"):
+        monkeypatch.setattr(sheetdata.SheetReader, slower, refuse)
     book = Workbook(path, Limits())
     try:
         got = list(book.sheet("S").rows())
@@ -239,3 +240,98 @@ def test_a_spool_gives_its_rows_to_two_readers_at_once(tmp_path: Path) -> None:
         sheetdata.READ_BYTES = default
     assert all(a == b for a, b in pairs)
     assert pairs[-1][0] == [2999.0, "x2999"]
+
+
+def _mixed_rows(count: int) -> str:
+    """Rows in every form: runs written alike (a template), shared strings, dates, rows with
+    gaps, formulas and rich text (the slower paths), so chunks take every path."""
+    out = []
+    for r in range(1, count + 1):
+        if r % 97 == 0:
+            out.append(
+                f'<row r="{r}"><c r="A{r}"><f>1+1</f><v>{r}</v></c>'
+                f'<c r="C{r}" t="inlineStr"><is><r><t>x</t></r><r><t> {r}</t></r></is></c></row>'
+            )
+        elif r % 41 == 0:
+            out.append(f'<row r="{r}"><c r="B{r}" t="s"><v>{r % 3}</v></c></row>')
+        else:
+            out.append(
+                f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>n{r}</t></is></c>'
+                f'<c r="B{r}" s="1"><v>{45000 + r / 7}</v></c><c r="C{r}" t="s"><v>{r % 3}</v>'
+                f'</c><c r="D{r}"><v>{r}.25</v></c></row>'
+            )
+    return "".join(out)
+
+
+def _read(path: Path) -> tuple[list[list[Any]], tuple[int, int, int], int]:
+    """The sheet's rows, its extent, and how many chunks a helper process parsed."""
+    book = Workbook(path, Limits())
+    try:
+        got = book.sheet("S")
+        spool = book._spools[-1]
+        own = spool.file.fileno()
+        helped = sum(1 for fd, _o, _n in spool.segments if fd != own)
+        return list(got.rows()), (got.col_base, got.width, got.height), helped
+    finally:
+        book.close()
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sheetdata, "READ_BYTES", 2048)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_helper_process_parses_chunks_and_the_rows_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = raw_workbook(
+        tmp_path / "big.xlsx",
+        _mixed_rows(3000),
+        shared=["<t>a</t>", "<t>b</t>", "<t>c</t>"],
+        formats=["yyyy-mm-dd hh:mm"],
+    )
+    monkeypatch.setattr(helper, "wanted", lambda size: False)
+    alone, extent, helped = _read(path)
+    assert helped == 0
+    monkeypatch.setattr(helper, "wanted", lambda size: True)
+    shared, shared_extent, helped = _read(path)
+    assert helped > 10  # the helper took its share of the chunks
+    assert typed(shared) == typed(alone) == typed(calamine_rows(path)[0])
+    assert shared_extent == extent
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_helper_that_dies_midway_loses_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = raw_workbook(tmp_path / "big.xlsx", _mixed_rows(3000), shared=["<t>a</t>"] * 3)
+    monkeypatch.setattr(helper, "wanted", lambda size: True)
+    given = helper.Helper.give
+    handed: list[int] = []
+
+    def give(self: helper.Helper, chunk: bytes) -> None:
+        given(self, chunk)
+        handed.append(len(chunk))
+        if len(handed) == 6:  # killed with chunks in its hands
+            self.proc.kill()
+
+    monkeypatch.setattr(helper.Helper, "give", give)
+    rows, _extent, helped = _read(path)
+    assert len(handed) >= 6 and 0 < helped < len(handed)
+    assert typed(rows) == typed(calamine_rows(path)[0])
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_broken_chunk_given_to_the_helper_is_refused_as_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = _mixed_rows(3000).replace('<row r="2500">', '<row r="2500"><c r="A2500"><v>1</c>')
+    path = raw_workbook(tmp_path / "broken.xlsx", rows, shared=["<t>a</t>"] * 3)
+    said = []
+    for helped in (False, True):
+        monkeypatch.setattr(helper, "wanted", lambda size, helped=helped: helped)
+        with pytest.raises(ImportRefused) as refused:
+            _read(path)
+        said.append(str(refused.value))
+    assert said[0] == said[1]

@@ -14,15 +14,45 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .guard import ImportRefused, Limits
-from .plan import ColumnPlan, ImportPlan, LinkPlan, Note, SheetPlan
-from .planner import Source, map_to_table, plan_source
-from .report import Entry, Report
-from .run import ImportResult, SheetResult, run_import
-from .scan import Progress
+if TYPE_CHECKING:
+    from .guard import ImportRefused, Limits
+    from .plan import ColumnPlan, ImportPlan, LinkPlan, Note, SheetPlan
+    from .planner import Source, map_to_table, plan_source
+    from .report import Entry, Report
+    from .run import ImportResult, SheetResult, run_import
+    from .scan import Progress
+
+_WHERE = {  # loaded when first used: the parse helper process loads only the .xlsx reader
+    "ImportRefused": ".guard",
+    "Limits": ".guard",
+    "ColumnPlan": ".plan",
+    "ImportPlan": ".plan",
+    "LinkPlan": ".plan",
+    "Note": ".plan",
+    "SheetPlan": ".plan",
+    "Source": ".planner",
+    "map_to_table": ".planner",
+    "plan_source": ".planner",
+    "Entry": ".report",
+    "Report": ".report",
+    "ImportResult": ".run",
+    "SheetResult": ".run",
+    "run_import": ".run",
+    "Progress": ".scan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(where, __name__), name)
+    globals()[name] = value
+    return value
 
 
 def import_file(
@@ -41,6 +71,9 @@ def import_file(
 ) -> ImportResult:
     """Plan and run an import of `path` into `base`: new tables, or the existing table `into`
     (upserting on the field `key` when given)."""
+    from .planner import Source, map_to_table, plan_source
+    from .run import run_import
+
     with Source(path, limits=limits) as source:
         plan = plan_source(
             source, sheets=sheets, timezone=timezone, on_invalid=on_invalid, progress=progress

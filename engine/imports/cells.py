@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import Enum
 from itertools import compress, repeat
 from typing import Any
@@ -207,7 +207,7 @@ def numbers(
     made = moments(missing, date1904) if fmt is Format.DATETIME else None
     if made is None:
         made = [moment(x, date1904) if fmt is Format.DATETIME else elapsed(x) for x in missing]
-    seen.update(zip(missing, made))
+    seen.update(zip(missing, made, strict=True))
     return list(map(seen.__getitem__, values))
 
 

@@ -19,9 +19,10 @@ from xml.etree.ElementTree import Element, fromstring
 
 from . import cells
 from .cells import Format
-from .spool import Columns, Spool
+from .spool import Columns, Sink, Spool
 
 if TYPE_CHECKING:
+    from .helper import Pipeline
     from .xlsx import Book
 
 READ_BYTES = 1 << 20
@@ -33,7 +34,9 @@ _CELL_AT = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"([^>]*)>(?:<v>|<is><t>)?([^<]*)
 _ROW = re.compile(rb'<row r="(\d+)"')
 _ROW_OPEN = re.compile(rb'<row r="\d+"[^>]*>')
 # one cell in a form a row template can repeat: self-closed, or a plain value, or nothing
-_FORM = re.compile(rb'<c r="([A-Z]{1,3})\d+"([^>]*)>(?:(<v>)[^<]*</v></c>|(<is><t>)[^<]*</t></is></c>|(</c>))?')
+_FORM = re.compile(
+    rb'<c r="([A-Z]{1,3})\d+"([^>]*)>(?:(<v>)[^<]*</v></c>|(<is><t>)[^<]*</t></is></c>|(</c>))?'
+)
 _DIGITS = frozenset(b"0123456789")
 _ROOT = re.compile(r"<(([\w.-]+:)?worksheet)\b[^>]*>")
 _SHEET_DATA = re.compile(rb"<((?:[\w.-]+:)?sheetData)\b[^>]*?(/?)>")
@@ -112,16 +115,28 @@ class SheetReader:
         self.seen: dict[Format, dict[float, Any]] = {f: {} for f in Format}  # dates so far
         self.template: Template | None = None
         self.misses = 0  # chunks in a row whose rows the template did not fit
+        self.close_tag = self.row_end = b""
 
     def run(
-        self, f: IO[bytes], spool: Spool, progress: Callable[[int, int | None], None] | None
+        self,
+        f: IO[bytes],
+        spool: Spool,
+        progress: Callable[[int, int | None], None] | None,
+        pipeline: Pipeline | None = None,
     ) -> Merged:
         """Parse the part into `spool`; returns the merged ranges. The XML is cut and matched
-        as bytes (UTF-8 never has a '<' inside a character), and only values are decoded."""
+        as bytes (UTF-8 never has a '<' inside a character), and only values are decoded.
+        Given a `pipeline`, chunks are shared with its helper process."""
         buf = b""
         started = False
         expected: int | None = None
         rows_done = 0
+
+        def take(chunk: bytes) -> int:
+            if pipeline is None:
+                return self.parse(chunk, spool) or rows_done
+            return pipeline.take(chunk, spool) or rows_done
+
         scanned = 0  # bytes of `buf` known to hold no closing </sheetData>
         while True:
             data = f.read(READ_BYTES)
@@ -148,14 +163,18 @@ class SheetReader:
                 started = True
                 self.close_tag = f"</{tag}>".encode()
                 self.row_end = f"</{self.prefix}row>".encode()
+                if pipeline is not None:
+                    pipeline.start((self.prefix, *self.wrap, self.close_tag, self.row_end))
             end = buf.find(self.close_tag, max(scanned - len(self.close_tag), 0))
             if end >= 0:
-                self._chunk(buf[:end], spool)
+                take(buf[:end])
+                if pipeline is not None:
+                    pipeline.finish(spool)
                 return self._merged(buf[end:] + self._rest(f))
             cut = buf.rfind(self.row_end)
             if cut >= 0:
                 cut += len(self.row_end)
-                rows_done = self._chunk(buf[:cut], spool) or rows_done
+                rows_done = take(buf[:cut])
                 buf = buf[cut:]
                 if progress is not None:
                     progress(rows_done, expected)
@@ -176,7 +195,7 @@ class SheetReader:
             if c0 in _LETTERS and c1 in _LETTERS
         ]
 
-    def _chunk(self, chunk: bytes, spool: Spool) -> int:
+    def parse(self, chunk: bytes, spool: Sink) -> int:
         """Parse one run of whole rows into the spool; returns the row number reached."""
         if b"<" not in chunk:
             return 0
@@ -198,7 +217,7 @@ class SheetReader:
             k = self.kinds[attrs] = self.book.kind(attrs.decode())
         return k
 
-    def _templated(self, chunk: bytes, spool: Spool) -> int | None:
+    def _templated(self, chunk: bytes, spool: Sink) -> int | None:
         """Rows numbered without gaps that are all written alike (the same cells, styles and
         forms, as programs write them): one regular expression made from the first row reads
         a whole row a match, its values a group each. Every row matching, and the chunk
@@ -280,7 +299,7 @@ class SheetReader:
         parts.append(re.escape(self.row_end))
         return Template(re.compile(b"".join(parts)), columns, attrs, tags)
 
-    def _dense(self, chunk: bytes, spool: Spool) -> int | None:
+    def _dense(self, chunk: bytes, spool: Sink) -> int | None:
         """Rows numbered without gaps that all have cells in the same run of columns: each
         row's count of cells and its first and last references are checked, then values and
         attributes are read by two regular expressions of one group each (lists of bytes,
@@ -390,7 +409,7 @@ class SheetReader:
             return (cells.iso_moment(cells.xml_text(raw)) if raw else ""), bool(raw)
         return cells.value(kind, raw, fmt, self.book.date1904, self.book.shared), True
 
-    def _sparse(self, chunk: bytes, spool: Spool) -> int | None:
+    def _sparse(self, chunk: bytes, spool: Sink) -> int | None:
         """Rows with cells missing here and there: cell by cell."""
         rows = chunk.count(b"<row")
         closed = chunk.count(b"</row>")
@@ -407,7 +426,7 @@ class SheetReader:
             return None
         return self._place(placed, spool)
 
-    def _general(self, chunk: bytes, spool: Spool) -> int:
+    def _general(self, chunk: bytes, spool: Sink) -> int:
         """Any well-formed rows, by ElementTree."""
         root = fromstring(self.wrap[0] + chunk + self.wrap[1])
         book = self.book
@@ -441,7 +460,7 @@ class SheetReader:
                     placed.append((row_at, col_at, v, here))
         return self._place(placed, spool) if placed else row_at + 1
 
-    def _place(self, placed: list[tuple[int, int, Any, bool]], spool: Spool) -> int:
+    def _place(self, placed: list[tuple[int, int, Any, bool]], spool: Sink) -> int:
         if not placed:
             return 0
         first = min(p[0] for p in placed)

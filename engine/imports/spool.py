@@ -1,45 +1,96 @@
-"""A spool: a sheet's cells, parsed once, kept column by column in a temporary file (not in
-memory) and read back as often as asked, as rows or as columns."""
+"""A spool: a sheet's cells, parsed once, kept column by column in temporary files (not in
+memory) and read back as often as asked, as rows or as columns.
+
+A chunk of rows is packed into one blob (`pack`); the spool keeps where each blob lies, in row
+order. Blobs may lie in files other than the spool's own: a parse helper process writes the
+chunks it parses into a file of its own (`Spool.place`)."""
 
 from __future__ import annotations
 
 import marshal
+import os
 import pickle
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
 
 PLAIN = (str, float, bool, int)  # what marshal stores; other columns (dates) are pickled
 Columns = list[list[Any]]
 
 
+class Sink(Protocol):
+    """Where a parser puts a chunk's rows."""
+
+    def add(self, first: int, n: int, columns: Columns, present: list[int]) -> None: ...
+
+
+@dataclass
+class Packed:
+    """A chunk of rows as stored, and the extent of its cells: first and last column holding
+    one (None and -1 if none) and the rows up to the last one holding one."""
+
+    blob: bytes
+    first_col: int | None
+    last_col: int
+    height: int
+
+
+def pack(first: int, n: int, columns: Columns, present: list[int]) -> Packed:
+    """Rows `first`..`first + n - 1` as stored; `present[c]` is the last row of column c
+    holding a cell (-1 for none)."""
+    filled = [c for c, last in enumerate(present) if last >= 0]
+    height = max((first + present[c] + 1 for c in filled), default=0)
+    stored = [
+        col if all(map(PLAIN.__contains__, set(map(type, col)))) else pickle.dumps(col, 5)
+        for col in columns
+    ]
+    blob = marshal.dumps((first, n, stored))
+    return Packed(blob, filled[0] if filled else None, filled[-1] if filled else -1, height)
+
+
+def write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        done = os.pwrite(fd, view, offset)
+        view, offset = view[done:], offset + done
+
+
 class Spool:
-    """Chunks of a sheet as columns in a temporary file; rows come back as lists, from row 0,
+    """Chunks of a sheet as columns in temporary files; rows come back as lists, from row 0,
     each `width` long from column `col_base`."""
 
     def __init__(self) -> None:
         self.file: IO[bytes] = tempfile.TemporaryFile(prefix="tessera-import-")  # noqa: SIM115
+        self.files: list[IO[bytes]] = [self.file]
+        self.end = 0  # bytes written to the spool's own file
+        self.segments: list[tuple[int, int, int]] = []  # (file descriptor, offset, length)
         self.height = 0  # rows up to the last one with a cell
         self.first_col: int | None = None
         self.last_col = -1
 
     def add(self, first: int, n: int, columns: Columns, present: list[int]) -> None:
-        """Rows `first`..`first + n - 1`; `present[c]` is the last row of column c holding a
-        cell (-1 for none)."""
-        for c, last in enumerate(present):
-            if last >= 0:
-                if self.first_col is None or c < self.first_col:
-                    self.first_col = c
-                self.last_col = max(self.last_col, c)
-                self.height = max(self.height, first + last + 1)
-        stored = [
-            col if all(map(PLAIN.__contains__, set(map(type, col)))) else pickle.dumps(col, 5)
-            for col in columns
-        ]
-        blob = marshal.dumps((first, n, stored))
-        self.file.seek(0, 2)
-        self.file.write(len(blob).to_bytes(8, "little"))
-        self.file.write(blob)
+        self.append(pack(first, n, columns, present))
+
+    def append(self, packed: Packed) -> None:
+        """A chunk after those already in, written to the spool's own file."""
+        fd = self.file.fileno()
+        write_at(fd, packed.blob, self.end)
+        self.place(fd, self.end, len(packed.blob), packed)
+        self.end += len(packed.blob)
+
+    def place(self, fd: int, offset: int, length: int, extent: Packed) -> None:
+        """A chunk after those already in, packed into the file `fd` at `offset`."""
+        self.segments.append((fd, offset, length))
+        if extent.first_col is not None:
+            if self.first_col is None or extent.first_col < self.first_col:
+                self.first_col = extent.first_col
+            self.last_col = max(self.last_col, extent.last_col)
+        self.height = max(self.height, extent.height)
+
+    def attach(self, file: IO[bytes]) -> None:
+        """Another file the spool's chunks lie in, closed with the spool."""
+        self.files.append(file)
 
     @property
     def col_base(self) -> int:
@@ -60,19 +111,15 @@ class Spool:
 
     def column_blocks(self) -> Iterator[tuple[int, list[list[Any]]]]:
         """(index of the first row, columns) a stored chunk at a time, `width` columns from
-        `col_base`; rows missing between chunks come as a block of empty ones."""
-        f = self.file
+        `col_base`; rows missing between chunks come as a block of empty ones. Chunks are
+        read at their offsets, so two readers may read at once."""
         base, width, height = self.col_base, self.width, self.height
         end = base + width
-        at = offset = 0
-        while at < height:
-            f.seek(offset)  # each reader keeps its own place: two may read at once
-            size = f.read(8)
-            if len(size) < 8:
+        at = 0
+        for fd, offset, length in self.segments:
+            if at >= height:
                 break
-            length = int.from_bytes(size, "little")
-            offset += 8 + length
-            first, n, stored = marshal.loads(f.read(length))
+            first, n, stored = marshal.loads(os.pread(fd, length, offset))
             if at < min(first, height):
                 gap = min(first, height) - at
                 yield at, [[""] * gap for _ in range(width)]
@@ -90,4 +137,5 @@ class Spool:
             yield at, [[""] * (height - at) for _ in range(width)]
 
     def close(self) -> None:
-        self.file.close()
+        for f in self.files:
+            f.close()

@@ -6,14 +6,16 @@ are learned."""
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 import zlib
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError, fromstring, iterparse
 
-from . import cells
+from . import cells, helper
 from .cells import Format
 from .sheetdata import Kind, Merged, SheetError, SheetReader, local, rich_text
 from .spool import Spool
@@ -40,6 +42,7 @@ class Book:
     """An .xlsx file held open: its worksheets by name, its styles and its shared strings."""
 
     def __init__(self, path: str) -> None:
+        self.path = str(path) if isinstance(path, str | os.PathLike) else None
         self.zip = zipfile.ZipFile(path)
         names = set(self.zip.namelist())
         book = fromstring(self.zip.read("xl/workbook.xml"))
@@ -123,15 +126,22 @@ class Book:
         part = next(s.part for s in self.sheets if s.name == name)
         reader = SheetReader(self)
         spool = Spool()
+        pipeline = None
         try:
+            if self.path is not None and helper.wanted(self.zip.getinfo(part).file_size):
+                with suppress(OSError):  # no helper process: parsed here alone
+                    pipeline = helper.Pipeline(self.path, reader.parse, spool)
             with self.zip.open(part) as f:
-                merged = reader.run(f, spool, progress)
+                merged = reader.run(f, spool, progress, pipeline)
         except (ParseError, IndexError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
             spool.close()
             raise SheetError(str(e)) from None
         except BaseException:
             spool.close()
             raise
+        finally:
+            if pipeline is not None:
+                pipeline.close()
         return ReadSheet(spool, merged)
 
     def close(self) -> None:
