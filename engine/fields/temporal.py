@@ -32,6 +32,7 @@ _HOUR = re.compile(rf"^(\d{{1,2}}){_HALF}$", re.I)
 _AFTERNOON = ("pm", "p.m.", "下午", "晚上")
 _tzinfo = attrgetter("tzinfo")
 _UTCS = repeat(UTC)
+_UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu"})
 _MORNING = ("am", "a.m.", "上午", "早上", "凌晨")
 
 
@@ -264,8 +265,11 @@ class DateTimeType(FieldType):
                 ]
             if set(map(_tzinfo, present)) <= {None}:
                 try:
-                    local = map(partial(dt.datetime.replace, tzinfo=self.zone), present)
-                    moved = list(map(dt.datetime.astimezone, local, _UTCS))
+                    if self.zone.key in _UTC_KEYS:  # already in UTC: only marked so
+                        moved = list(map(partial(dt.datetime.replace, tzinfo=UTC), present))
+                    else:
+                        local = map(partial(dt.datetime.replace, tzinfo=self.zone), present)
+                        moved = list(map(dt.datetime.astimezone, local, _UTCS))
                 except OverflowError:
                     return super().normalize_many(values)
                 if whole:

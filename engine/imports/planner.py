@@ -12,6 +12,7 @@ from ..errors import TesseraError, ValueProblem
 from ..exports import META_SHEET, sheet_title
 from ..fields import REGISTRY, field_type
 from ..names import name_key
+from .ahead import Ahead
 from .guard import ImportRefused, Limits
 from .guess import guess
 from .infer import KEY_HINT, ColumnStats
@@ -69,11 +70,15 @@ class Source:
         assert self._sheet is not None
         return [self._sheet.name]
 
-    def sheet(self, name: str, progress: Progress | None = None) -> Sheet:
-        """The sheet `name`, read once however often it is asked for (plan, then import)."""
+    def sheet(
+        self, name: str, progress: Progress | None = None, ahead: Ahead | None = None
+    ) -> Sheet:
+        """The sheet `name`, read once however often it is asked for (plan, then import);
+        `ahead` scans it while it is read, where it can."""
         if self._book is not None:
             if name not in self._sheets:
-                self._sheets[name] = self._book.sheet(name, progress)
+                watcher = ahead.watch if ahead is not None else None
+                self._sheets[name] = self._book.sheet(name, progress, watcher)
             return self._sheets[name]
         assert self._sheet is not None
         return self._sheet
@@ -115,16 +120,21 @@ def plan_source(
     planned: list[SheetPlan] = []
     all_stats: list[list[ColumnStats]] = []
     for n in names:
-        sheet = source.sheet(n, progress)
-        layout = find_layout(sheet)
-        stats, rows, blanks = scan(
-            sheet,
-            layout,
-            threshold=threshold,
-            track_keys=track_keys,
-            limits=source.limits,
-            progress=progress,
-        )
+        ahead = Ahead(n, threshold=threshold, track_keys=track_keys, limits=source.limits)
+        sheet = source.sheet(n, progress, ahead)
+        found = ahead.outcome(sheet)
+        if found is not None:
+            layout, stats, rows, blanks = found
+        else:
+            layout = find_layout(sheet)
+            stats, rows, blanks = scan(
+                sheet,
+                layout,
+                threshold=threshold,
+                track_keys=track_keys,
+                limits=source.limits,
+                progress=progress,
+            )
         if not stats and not rows:
             continue
         planned.append(_sheet_plan(sheet, layout, stats, rows, blanks, threshold))

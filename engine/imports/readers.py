@@ -105,7 +105,12 @@ class Workbook:
             ) from None
         self.sheet_names = self._book.sheet_names
 
-    def sheet(self, name: str, progress: Progress | None = None) -> Sheet:
+    def sheet(
+        self,
+        name: str,
+        progress: Progress | None = None,
+        watcher: Callable[[Spool], None] | None = None,
+    ) -> Sheet:
         if name not in self.sheet_names:
             shown = ", ".join(self.sheet_names)
             raise ImportRefused(
@@ -114,7 +119,7 @@ class Workbook:
             )
         told = None if progress is None else (lambda done, total: progress(name, done, total))
         try:
-            data = self._book.read(name, told)
+            data = self._book.read(name, told, watcher)
         except SheetError as e:
             raise ImportRefused(
                 f"Sheet {name!r} cannot be read: {e}", f"无法读取工作表 {name!r}：{e}"

@@ -180,7 +180,11 @@ def converter(c: ColumnPlan) -> Convert:
     if kind in ("text", "long_text"):
         if pad:
             return lambda col: list(map(padded, col))
-        return lambda col: [v if type(v) is str else _as_text(v) for v in col]
+        return lambda col: (
+            list(col)
+            if _types(col) == _STR
+            else [v if type(v) is str else _as_text(v) for v in col]
+        )
 
     def clean(col: Sequence[Any]) -> list[Any]:
         if JUNK_WORDS.isdisjoint(col):
@@ -190,11 +194,16 @@ def converter(c: ColumnPlan) -> Convert:
     if pad:
         return lambda col: [None if v is None else padded(v) for v in clean(col)]
     if kind in ("email", "url"):
-        return lambda col: [v if type(v) is str or v is None else _as_text(v) for v in clean(col)]
+
+        def texts(col: Sequence[Any]) -> list[Any]:
+            values = clean(col)
+            if _types(values) <= _STR_NONE:
+                return values
+            return [v if type(v) is str or v is None else _as_text(v) for v in values]
+
+        return texts
     if kind == "number" and not c.options.get("precision"):
-        return lambda col: [
-            int(v) if type(v) is float and v.is_integer() else v for v in clean(col)
-        ]
+        return lambda col: _whole_as_int(clean(col))
 
     def serials(col: Sequence[Any], with_time: bool) -> list[Any]:
         values = clean(col)
@@ -211,11 +220,37 @@ def converter(c: ColumnPlan) -> Convert:
             v.total_seconds() if isinstance(v, dt.timedelta) else v for v in clean(col)
         ]
     if kind in ("single_select", "multiple_select"):
-        return lambda col: [
-            None if v is None or v == "" else v if type(v) is str else _as_text(v)
-            for v in clean(col)
-        ]
+
+        def names(col: Sequence[Any]) -> list[Any]:
+            values = clean(col)
+            if _types(values) == _STR and "" not in values:
+                return values
+            return [
+                None if v is None or v == "" else v if type(v) is str else _as_text(v)
+                for v in values
+            ]
+
+        return names
     return clean
+
+
+_STR = frozenset({str})
+_STR_NONE = frozenset({str, type(None)})
+
+
+def _types(values: Sequence[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _whole_as_int(values: list[Any]) -> list[Any]:
+    """Whole floats as ints (a number field without decimals stores them as integers)."""
+    if _types(values) == {float}:
+        whole = list(map(float.is_integer, values))
+        if all(whole):
+            return list(map(int, values))
+        if not any(whole):
+            return values
+    return [int(v) if type(v) is float and v.is_integer() else v for v in values]
 
 
 # --- rows ---------------------------------------------------------------------------------------

@@ -156,7 +156,7 @@ class SheetReader:
                 wrap = (root.group(0) + f"<{tag}>", f"</{tag}></{root.group(1)}>")
                 self.wrap = (wrap[0].encode(), wrap[1].encode())
                 dim = _DIMENSION.search(head)
-                expected = int(dim.group(1)) if dim else None
+                expected = spool.claimed_height = int(dim.group(1)) if dim else None
                 buf = buf[m.end() :]
                 if m.group(2):  # <sheetData/>
                     return self._merged(buf + self._rest(f))

@@ -11,7 +11,8 @@ import marshal
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -68,6 +69,12 @@ class Spool:
         self.height = 0  # rows up to the last one with a cell
         self.first_col: int | None = None
         self.last_col = -1
+        self.claimed_height: int | None = None  # what the sheet's <dimension> says
+        # for a reader that follows the spool while it is written
+        self.changed = threading.Condition()
+        self.done = self.closed = False
+        self.followed = 0  # rows the follower has read
+        self.watcher: Callable[[Spool], None] | None = None  # told of each chunk placed
 
     def add(self, first: int, n: int, columns: Columns, present: list[int]) -> None:
         self.append(pack(first, n, columns, present))
@@ -81,12 +88,43 @@ class Spool:
 
     def place(self, fd: int, offset: int, length: int, extent: Packed) -> None:
         """A chunk after those already in, packed into the file `fd` at `offset`."""
-        self.segments.append((fd, offset, length))
-        if extent.first_col is not None:
-            if self.first_col is None or extent.first_col < self.first_col:
-                self.first_col = extent.first_col
-            self.last_col = max(self.last_col, extent.last_col)
-        self.height = max(self.height, extent.height)
+        with self.changed:
+            self.segments.append((fd, offset, length))
+            if extent.first_col is not None:
+                if self.first_col is None or extent.first_col < self.first_col:
+                    self.first_col = extent.first_col
+                self.last_col = max(self.last_col, extent.last_col)
+            self.height = max(self.height, extent.height)
+            self.changed.notify_all()
+        if self.watcher is not None:
+            self.watcher(self)
+
+    def finish(self) -> None:
+        """No chunk comes after those in: a follower ends when it has read them."""
+        with self.changed:
+            self.done = True
+            self.changed.notify_all()
+
+    def follow(self, base: int) -> Iterator[tuple[int, list[list[Any]]]]:
+        """`column_blocks` while the spool is still written, each chunk as it is placed (in
+        another thread than the one writing): its columns from `base` on, as many as it has,
+        and a block of empty rows where rows are missing. `followed` tells how far it read."""
+        i = at = 0
+        while True:
+            with self.changed:
+                while i >= len(self.segments) and not self.done:
+                    self.changed.wait()
+                if i >= len(self.segments) or self.closed:
+                    break
+                fd, offset, length = self.segments[i]
+                blob = os.pread(fd, length, offset)  # under the lock: no file closes meanwhile
+            i += 1
+            first, n, stored = marshal.loads(blob)
+            if first > at:
+                yield at, [[""] * (first - at)]
+            columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:]]
+            yield first, columns or [[""] * n]
+            at = self.followed = first + n
 
     def attach(self, file: IO[bytes]) -> None:
         """Another file the spool's chunks lie in, closed with the spool."""
@@ -137,5 +175,8 @@ class Spool:
             yield at, [[""] * (height - at) for _ in range(width)]
 
     def close(self) -> None:
-        for f in self.files:
-            f.close()
+        with self.changed:
+            self.done = self.closed = True
+            self.changed.notify_all()
+            for f in self.files:
+                f.close()

@@ -119,10 +119,14 @@ class Book:
         return k
 
     def read(
-        self, name: str, progress: Callable[[int, int | None], None] | None = None
+        self,
+        name: str,
+        progress: Callable[[int, int | None], None] | None = None,
+        watcher: Callable[[Spool], None] | None = None,
     ) -> ReadSheet:
         """Parse the worksheet `name` into a spool (ValueError-like `SheetError` if it is not
-        well-formed)."""
+        well-formed). When a helper process shares the parse, `watcher` is told of each chunk
+        that goes into the spool (so that the sheet can be scanned meanwhile)."""
         part = next(s.part for s in self.sheets if s.name == name)
         reader = SheetReader(self)
         spool = Spool()
@@ -131,6 +135,7 @@ class Book:
             if self.path is not None and helper.wanted(self.zip.getinfo(part).file_size):
                 with suppress(OSError):  # no helper process: parsed here alone
                     pipeline = helper.Pipeline(self.path, reader.parse, spool)
+                    spool.watcher = watcher
             with self.zip.open(part) as f:
                 merged = reader.run(f, spool, progress, pipeline)
         except (ParseError, IndexError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
@@ -140,6 +145,7 @@ class Book:
             spool.close()
             raise
         finally:
+            spool.finish()
             if pipeline is not None:
                 pipeline.close()
         return ReadSheet(spool, merged)
