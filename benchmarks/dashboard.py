@@ -113,7 +113,7 @@ def main() -> int:
     )
     bar_sql = (
         f'SELECT "{col["状态"]}", sum("{col["金额"]}") FROM "{t}" '
-        f'WHERE trashed_at IS NULL GROUP BY 1'
+        f"WHERE trashed_at IS NULL GROUP BY 1"
     )
     ours, theirs, mine, hand = compare(
         lambda: engine_run(bar), lambda: raw.execute(bar_sql).fetchall(), args.repeats

@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,7 @@ def child(mode: str, path: str, db_path: str) -> dict[str, Any]:
     elif mode == "stream":
         from engine.imports.xlsx import Book
 
+        peaks = _watch_helpers()
         t, cpu = time.perf_counter(), time.process_time()
         ours = Book(path)
         spool = ours.read(ours.sheet_names[0]).spool
@@ -148,11 +150,12 @@ def child(mode: str, path: str, db_path: str) -> dict[str, Any]:
         spool.close()
         ours.close()
         seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
-        return {"seconds": seconds, "cpu": cpu, "rows": n, "peak_mb": _peak_mb(), **_helper()}
+        return {"seconds": seconds, "cpu": cpu, "rows": n, "peak_mb": _peak_mb(), **_helper(peaks)}
     else:
         import engine
         from engine.imports import import_file
 
+        peaks = _watch_helpers()
         db = engine.connect(f"sqlite:///{db_path}")
         base = db.create_base("Bench")
         t, cpu = time.perf_counter(), time.process_time()
@@ -168,7 +171,7 @@ def child(mode: str, path: str, db_path: str) -> dict[str, Any]:
             "rows": n,
             "peak_mb": _peak_mb(),
             "types": types,
-            **_helper(),
+            **_helper(peaks),
         }
     return {"seconds": seconds, "cpu": cpu, "rows": n, "peak_mb": _peak_mb()}
 
@@ -177,10 +180,29 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _helper() -> dict[str, float]:
-    """CPU seconds and peak memory of the parse helper process (the child processes)."""
+def _watch_helpers() -> list[float]:
+    """Peak memory (MB) of each parse helper process, read from /proc just before it is told to
+    end: its own rusage would count the memory of the process it was started from."""
+    from engine.imports import helper
+
+    peaks: list[float] = []
+    close = helper.Helper.close
+
+    def closing(self: helper.Helper) -> None:
+        with suppress(OSError), open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        close(self)
+
+    helper.Helper.close = closing  # type: ignore[method-assign]
+    return peaks
+
+
+def _helper(peaks: list[float]) -> dict[str, float]:
+    """CPU seconds of the helper processes (this process's children) and their peak memory."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"helper_cpu": used.ru_utime + used.ru_stime, "helper_peak_mb": used.ru_maxrss / 1024}
+    return {"helper_cpu": used.ru_utime + used.ru_stime, "helper_peak_mb": max(peaks, default=0)}
 
 
 def run_child(mode: str, path: Path, db_path: Path) -> dict[str, Any]:
@@ -249,6 +271,7 @@ def main() -> None:
                 "stream_ratio": round(stream["seconds"] / bare["seconds"], 2),
                 "stream_cpu_ratio": round(cpu["stream"] / cpu["bare"], 2),
                 "stream_peak_mb": stream["peak_mb"],
+                "stream_helper_peak_mb": round(stream["helper_peak_mb"], 1),
                 "stream_rows_read": stream["rows"],
                 "bare_cpu_seconds": round(cpu["bare"], 3),
                 "import_cpu_seconds": round(cpu["import"], 3),

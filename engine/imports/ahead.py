@@ -49,11 +49,17 @@ class Ahead:
     def watch(self, spool: Spool) -> None:
         """Told by the spool of each chunk it takes (in the parsing thread): starts the scan
         once the rows the header is found from are in."""
-        if self.thread is not None or spool.claimed_height is None:
+        if self.spool is not None or spool.claimed_height is None:
             return
         if spool.height < min(SAMPLE_ROWS, spool.claimed_height) or spool.first_col is None:
             return
-        self.spool = spool
+        self.spool = spool  # once: whatever happens next, the parse goes on
+        try:
+            self._start(spool)
+        except Exception:  # the sheet is scanned after the parse, which says what is wrong
+            self.thread = None
+
+    def _start(self, spool: Spool) -> None:
         self.base = spool.col_base
         first = Sheet(self.name, "xlsx", spool.rows, col_base=self.base, height=spool.height)
         self.layout = find_layout(first)
