@@ -3,7 +3,7 @@ applied to a new base (after its saved filters and roles), and exported back by 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
@@ -14,6 +14,8 @@ from engine.errors import NotFound
 from engine.model import TableSchema
 from schemas.preset import PresetAutomation, PresetFilter, SourceAutomation, pick
 from schemas.query import FilterGroup
+
+from .preset_filters import filter_dict, named_filter
 
 if TYPE_CHECKING:
     from .presets import ApplyResult, Localizer
@@ -75,7 +77,6 @@ def apply_automations(
     specs: Sequence[PresetAutomation],
     filter_ids: Mapping[str, Mapping[str, int]],
     result: ApplyResult,
-    filter_dict: Callable[[PresetFilter, Mapping[str, int]], dict[str, Any]],
 ) -> None:
     """Create the automations (as the applying user); one the engine refuses is skipped, and
     why is said in `result.skipped`."""
@@ -109,7 +110,6 @@ def export_automations(
     base_id: int,
     by_id: Mapping[int, TableSchema],
     filter_names: Mapping[int, str],
-    named: Callable[[FilterGroup, TableSchema, Mapping[int, str]], PresetFilter],
 ) -> list[PresetAutomation]:
     """The base's automations, every reference by name."""
     role_names = {r.key: r.name for r in roles.list_roles(conn, base_id)}
@@ -123,7 +123,7 @@ def export_automations(
         trig = dict(a.trigger)
         trig["table"] = source.name
         if trig.get("filter"):
-            group = named(FilterGroup.model_validate(trig["filter"]), source, filter_names)
+            group = named_filter(FilterGroup.model_validate(trig["filter"]), source, filter_names)
             trig["filter"] = group.model_dump(exclude_defaults=True)
         if trig.get("fields"):
             trig["fields"] = [_name(source, f) for f in trig["fields"]]

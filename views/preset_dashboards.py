@@ -26,12 +26,11 @@ from schemas.preset_dashboards import (
 )
 from schemas.query import FilterGroup
 
+from .preset_filters import Unavailable, field_name, filter_dict, named_filter
+
 if TYPE_CHECKING:
     from .presets import ApplyResult, Localizer
 
-FilterDict = Callable[[PresetFilter, Mapping[str, int]], dict[str, Any]]
-Named = Callable[[FilterGroup, TableSchema, Mapping[int, str]], PresetFilter]
-FieldName = Callable[[TableSchema, int | str], str]
 DIMENSIONS = ("group", "series", "rows", "columns")
 
 
@@ -94,8 +93,6 @@ def apply_dashboards(
     dashboards: list[DashboardSpec],
     filter_ids: dict[str, dict[str, int]],
     result: ApplyResult,
-    filter_dict: FilterDict,
-    unavailable: type[Exception],
 ) -> None:
     """Make each dashboard, and add its widgets one by one (a refused one is skipped)."""
     by_key = {name.casefold(): ids for name, ids in filter_ids.items()}
@@ -108,7 +105,7 @@ def apply_dashboards(
                     widget_data(w), lambda ref: ref, lambda g, i=ids: filter_dict(_filter(g), i)
                 )
                 base.dashboards.add_widget(board, data)
-            except (TesseraError, PresetError, unavailable) as e:
+            except (TesseraError, PresetError, Unavailable) as e:
                 why = e.message_en if isinstance(e, TesseraError) else str(e)
                 result.skipped.append(f"dashboard {d.name}/{w.title or w.kind}: {why}")
 
@@ -119,8 +116,6 @@ def export_dashboards(
     base_id: int,
     by_id: dict[int, TableSchema],
     filter_names: Mapping[int, str],
-    named: Named,
-    field_name: FieldName,
 ) -> list[DashboardSpec]:
     """The base's dashboards with names for ids (widgets of a deleted table are left out)."""
     out: list[DashboardSpec] = []
@@ -135,7 +130,7 @@ def export_dashboards(
             data = _walk(
                 data,
                 lambda ref, s=s: field_name(s, ref),
-                lambda g, s=s: _dump(named(FilterGroup.model_validate(g), s, filter_names)),
+                lambda g, s=s: _dump(named_filter(FilterGroup.model_validate(g), s, filter_names)),
             )
             widgets.append(PresetWidget.model_validate({**data, "table": s.name}))
         out.append(DashboardSpec(name=board.name, widgets=widgets))

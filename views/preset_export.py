@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import Base, Database, meta
-from engine.errors import NotFound
 from engine.formula import to_display
 from engine.model import FieldDef, TableSchema, load_table
 from engine.saved_filters import list_filters
@@ -22,18 +21,17 @@ from schemas.preset import (
     CONFIG_FIELD_KEYS,
     CONFIG_FIELDS,
     Preset,
-    PresetFilter,
     PresetTable,
-    SavedFilterName,
     SavedFilterSpec,
     ViewQuerySpec,
     ViewSpec,
 )
-from schemas.query import Condition, FilterGroup, SavedFilterRef
+from schemas.query import FilterGroup
 
 from . import store
 from .preset_automations import export_automations
 from .preset_dashboards import export_dashboards
+from .preset_filters import field_name, named_filter
 from .preset_localize import SELECTS
 from .preset_roles import export_roles
 
@@ -63,7 +61,7 @@ def export_preset(
             names = {x.id: x.name for x in saved}
             filter_names |= names
             filters += [
-                SavedFilterSpec(table=s.name, name=x.name, filter=_named(x.filter, s, names))
+                SavedFilterSpec(table=s.name, name=x.name, filter=named_filter(x.filter, s, names))
                 for x in saved
             ]
             views += [
@@ -72,8 +70,8 @@ def export_preset(
                 if v.visibility != "personal"
             ]
         roles = export_roles(conn, b.id, by_id, filter_names)
-        dashboards = export_dashboards(conn, b.id, by_id, filter_names, _named, _field_name)
-        automations = export_automations(conn, b.id, by_id, filter_names, _named)
+        dashboards = export_dashboards(conn, b.id, by_id, filter_names)
+        automations = export_automations(conn, b.id, by_id, filter_names)
     chosen = locale or ("zh-CN" if _has_cjk(b.name, *(s.name for s in schemas)) else "en")
     preset = Preset(
         name=b.name,
@@ -147,7 +145,9 @@ def _export_options(f: FieldDef, s: TableSchema, by_id: dict[int, TableSchema]) 
                 out["precision"] = o.precision
         if o.filter:
             group = FilterGroup.model_validate(o.filter)
-            out["filter"] = _named(group, target, {}).model_dump(mode="json", exclude_defaults=True)
+            out["filter"] = named_filter(group, target, {}).model_dump(
+                mode="json", exclude_defaults=True
+            )
         return out
     if name == "formula":
         names = {x.id: x.name for x in s.fields}
@@ -160,33 +160,12 @@ def _export_options(f: FieldDef, s: TableSchema, by_id: dict[int, TableSchema]) 
     return f.type.options_dict()
 
 
-def _named(group: FilterGroup, s: TableSchema, filters: Mapping[int, str]) -> PresetFilter:
-    """A stored filter (fields and saved filters by id) with names instead."""
-    items: list[Condition | PresetFilter | SavedFilterName] = []
-    for item in group.items:
-        if isinstance(item, Condition):
-            name = _field_name(s, item.field)
-            items.append(item.model_copy(update={"field": name}))
-        elif isinstance(item, FilterGroup):
-            items.append(_named(item, s, filters))
-        elif isinstance(item, SavedFilterRef):
-            items.append(SavedFilterName(saved_filter=filters.get(item.saved_filter, "?")))
-    return PresetFilter(conjunction=group.conjunction, items=items)
-
-
-def _field_name(s: TableSchema, ref: int | str) -> str:
-    try:
-        return s.field(ref).name
-    except NotFound:
-        return str(ref)
-
-
 def _export_view(v: Any, s: TableSchema, filters: Mapping[int, str]) -> ViewSpec:
     q = v.query
     query = ViewQuerySpec(
-        filter=_named(q.filter, s, filters) if q.filter is not None else None,
-        sorts=[x.model_copy(update={"field": _field_name(s, x.field)}) for x in q.sorts],
-        groups=[x.model_copy(update={"field": _field_name(s, x.field)}) for x in q.groups],
+        filter=named_filter(q.filter, s, filters) if q.filter is not None else None,
+        sorts=[x.model_copy(update={"field": field_name(s, x.field)}) for x in q.sorts],
+        groups=[x.model_copy(update={"field": field_name(s, x.field)}) for x in q.groups],
     )
     raw = v.config.model_dump(mode="json", exclude_defaults=True) if v.config is not None else {}
     return ViewSpec(
@@ -203,13 +182,13 @@ def _config_names(config: dict[str, Any], s: TableSchema) -> dict[str, Any]:
     out = dict(config)
     for key in CONFIG_FIELD:
         if out.get(key) is not None:
-            out[key] = _field_name(s, int(out[key]))
+            out[key] = field_name(s, int(out[key]))
     for key in CONFIG_FIELDS:
         if key in out:
-            out[key] = [_field_name(s, int(r)) for r in out[key]]
+            out[key] = [field_name(s, int(r)) for r in out[key]]
     for key in CONFIG_FIELD_KEYS:
         if key in out:
-            out[key] = {_field_name(s, int(r)): x for r, x in out[key].items()}
+            out[key] = {field_name(s, int(r)): x for r, x in out[key].items()}
     if "fields" in out:
-        out["fields"] = [{**ff, "field": _field_name(s, int(ff["field"]))} for ff in out["fields"]]
+        out["fields"] = [{**ff, "field": field_name(s, int(ff["field"]))} for ff in out["fields"]]
     return out

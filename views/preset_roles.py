@@ -18,6 +18,8 @@ from engine import Base, Database, members, meta, permission_rules, roles
 from engine.saved_filters import create_filter
 from schemas.preset import RoleSpec, SavedFilterName
 
+from .preset_filters import filter_dict, name_key
+
 FIELD_ACCESS = {"hidden": "hidden", "read": "read_only", "edit": "edit"}
 
 
@@ -28,10 +30,9 @@ def apply_roles(
     filter_ids: Mapping[str, Mapping[str, int]],
     users: Mapping[str, int],
     locale: str,
-    filter_dict: Any,
 ) -> dict[str, str]:
     """Make the roles (role name -> key) and add each role's demo user (`users`: role name ->
-    user id) as a member. `filter_dict(group, ids)` turns a preset filter into the engine's."""
+    user id) as a member."""
     keys: dict[str, str] = {}
     with db.write() as conn:
         for spec in specs:
@@ -42,7 +43,7 @@ def apply_roles(
             )
             keys[spec.name] = role.key
             for perm in spec.permissions:
-                _table_rules(db, conn, base, spec, role.key, perm, filter_ids, locale, filter_dict)
+                _table_rules(db, conn, base, spec, role.key, perm, filter_ids, locale)
         for name, user_id in users.items():
             key = keys.get(name)
             if key is not None and members.member_role(conn, base.id, user_id) is None:
@@ -59,7 +60,6 @@ def _table_rules(
     perm: Any,
     filter_ids: Mapping[str, Mapping[str, int]],
     locale: str,
-    filter_dict: Any,
 ) -> None:
     table = base.table(perm.table)
     roles.set_table_access(conn, table.id, key, perm.access, actor=db.user)
@@ -72,7 +72,7 @@ def _table_rules(
     ids = filter_ids.get(perm.table, {})
     items = perm.rows.items
     if len(items) == 1 and isinstance(items[0], SavedFilterName):
-        filter_id = ids[items[0].saved_filter.strip().casefold()]
+        filter_id = ids[name_key(items[0].saved_filter)]
     else:
         name = f"{spec.name}：可见记录" if locale.startswith("zh") else f"Visible to {spec.name}"
         filter_id = create_filter(conn, table.id, name, filter_dict(perm.rows, ids), db.user)

@@ -54,12 +54,13 @@ from schemas.preset import (
     SavedFilterSpec,
     pick,
 )
-from schemas.query import Condition, FilterGroup
+from schemas.query import FilterGroup
 
 from .api import Views
 from .preset_automations import apply_automations
 from .preset_dashboards import apply_dashboards
 from .preset_export import export_preset
+from .preset_filters import Unavailable, filter_dict, name_key
 from .preset_localize import Localizer, _pydantic_message
 from .preset_roles import apply_roles
 
@@ -169,7 +170,7 @@ def _build(
     for t in preset.tables:
         plain = [f for f in t.fields if f.type not in RELATIONAL]
         primary = t.primary
-        if primary is not None and _key(primary) not in {_key(f.name) for f in plain}:
+        if primary is not None and name_key(primary) not in {name_key(f.name) for f in plain}:
             later[t.name], primary = primary, None
         tables[t.name] = base.create_table(
             t.name, plain, primary=primary, description=t.description
@@ -204,11 +205,11 @@ def _build(
     _order_fields(db, preset, tables)
     filter_ids = _saved_filters(preset, tables, result)
     _views(preset, tables, filter_ids, result)
-    apply_dashboards(base, preset.dashboards, filter_ids, result, _filter_dict, _Unavailable)
+    apply_dashboards(base, preset.dashboards, filter_ids, result)
     check_roles(db, base, preset.roles, filter_ids)
     locale = names.locale if names is not None else preset.locale
-    apply_roles(db, base, preset.roles, filter_ids, result.users, locale, _filter_dict)
-    apply_automations(db, base, preset.automations, filter_ids, result, _filter_dict)
+    apply_roles(db, base, preset.roles, filter_ids, result.users, locale)
+    apply_automations(db, base, preset.automations, filter_ids, result)
 
 
 def _generator(spec: str) -> Callable[[DemoContext], dict[str, int]]:
@@ -254,37 +255,33 @@ def _schema_of(table: Table, table_id: int) -> TableSchema:
         return load_table(conn, table_id)
 
 
-def _key(name: str) -> str:
-    return name.strip().casefold()
-
-
 def _computed_order(preset: Preset) -> list[tuple[PresetTable, FieldSpec]]:
     """The computed fields, each after the computed fields it reads."""
     owner: dict[tuple[str, str], tuple[PresetTable, FieldSpec]] = {}
     links: dict[tuple[str, str], str] = {}
     for t in preset.tables:
         for f in t.fields:
-            owner[(_key(t.name), _key(f.name))] = (t, f)
+            owner[(name_key(t.name), name_key(f.name))] = (t, f)
             if f.type == "link":
                 target = str(f.options.get("table"))
-                links[(_key(t.name), _key(f.name))] = target
+                links[(name_key(t.name), name_key(f.name))] = target
                 inverse = str(f.options.get("inverse_name") or t.name)
-                links[(_key(target), _key(inverse))] = t.name
+                links[(name_key(target), name_key(inverse))] = t.name
     nodes = [(t, f) for t in preset.tables for f in t.fields if f.type in COMPUTED]
 
     def reads(t: PresetTable, f: FieldSpec) -> list[tuple[str, str]]:
         o = f.options
         if f.type == "formula":
             return [
-                (_key(t.name), _key(tok.text))
+                (name_key(t.name), name_key(tok.text))
                 for tok in tokenize(str(o.get("formula", "")))
                 if tok.kind in (T.FIELD, T.NAME)
             ]
-        target = links.get((_key(t.name), _key(str(o.get("link_field")))), "")
-        out = [(_key(target), _key(str(o.get("target_field"))))]
+        target = links.get((name_key(t.name), name_key(str(o.get("link_field")))), "")
+        out = [(name_key(target), name_key(str(o.get("target_field"))))]
         if isinstance(o.get("filter"), dict):
             group = PresetFilter.model_validate(o["filter"])
-            out += [(_key(target), _key(str(c.field))) for c in group.conditions()]
+            out += [(name_key(target), name_key(str(c.field))) for c in group.conditions()]
         return out
 
     done: set[tuple[str, str]] = set()
@@ -302,7 +299,7 @@ def _computed_order(preset: Preset) -> list[tuple[PresetTable, FieldSpec]]:
             shown = ", ".join(f"{t.name}.{f.name}" for t, f in pending)
             raise PresetError(f"These computed fields read each other in a cycle: {shown}")
         for t, f in ready:
-            done.add((_key(t.name), _key(f.name)))
+            done.add((name_key(t.name), name_key(f.name)))
             order.append((t, f))
         pending = [(t, f) for t, f in pending if (t, f) not in ready]
     return order
@@ -313,35 +310,15 @@ def _order_fields(db: Database, preset: Preset, tables: dict[str, Table]) -> Non
     with db.write() as conn:
         for t in preset.tables:
             schema = load_table(conn, tables[t.name].id)
-            wanted = [_key(n) for n in [*t.order, *(f.name for f in t.fields)]]
+            wanted = [name_key(n) for n in [*t.order, *(f.name for f in t.fields)]]
             rank = {k: i for i, k in reversed(list(enumerate(wanted)))}
             fields = sorted(
                 schema.fields,
-                key=lambda f: (rank.get(_key(f.name), len(rank)), f.position, f.id),
+                key=lambda f: (rank.get(name_key(f.name), len(rank)), f.position, f.id),
             )
             for i, f in enumerate(fields):
                 if f.position != float(i + 1):
                     schema_ops.move_field(conn, schema.id, f.id, float(i + 1))
-
-
-def _filter_dict(group: PresetFilter, ids: Mapping[str, int]) -> dict[str, Any]:
-    """A preset filter as the engine takes it: saved filters by id (fields stay named)."""
-    items: list[Any] = []
-    for item in group.items:
-        if isinstance(item, Condition):
-            items.append(item.model_dump())
-        elif isinstance(item, PresetFilter):
-            items.append(_filter_dict(item, ids))
-        else:
-            found = ids.get(_key(item.saved_filter))
-            if found is None:
-                raise _Unavailable(f"saved filter {item.saved_filter!r} was not made")
-            items.append({"saved_filter": found})
-    return {"conjunction": group.conjunction, "items": items}
-
-
-class _Unavailable(Exception):
-    """Something a view or saved filter needs was left out."""
 
 
 def _saved_filters(
@@ -353,16 +330,16 @@ def _saved_filters(
     while pending:
         left: list[SavedFilterSpec] = []
         for sf in pending:
-            uses = {_key(n) for n in sf.filter.saved_filters()}
-            known = {_key(x.name) for x in pending if x.table == sf.table}
-            if uses & known - {_key(sf.name)}:
+            uses = {name_key(n) for n in sf.filter.saved_filters()}
+            known = {name_key(x.name) for x in pending if x.table == sf.table}
+            if uses & known - {name_key(sf.name)}:
                 left.append(sf)
                 continue
             try:
-                body = _filter_dict(sf.filter, made[sf.table])
+                body = filter_dict(sf.filter, made[sf.table])
                 created = Views(tables[sf.table]).create_filter(sf.name, body)
-                made[sf.table][_key(sf.name)] = created.id
-            except (QueryError, SchemaError, _Unavailable) as e:
+                made[sf.table][name_key(sf.name)] = created.id
+            except (QueryError, SchemaError, Unavailable) as e:
                 result.skipped.append(f"saved filter {sf.table}/{sf.name}: {_why(e)}")
         if len(left) == len(pending):
             shown = ", ".join(repr(x.name) for x in left)
@@ -381,14 +358,14 @@ def _views(
         q = v.query
         try:
             query = {
-                "filter": _filter_dict(q.filter, filter_ids[v.table]) if q.filter else None,
+                "filter": filter_dict(q.filter, filter_ids[v.table]) if q.filter else None,
                 "sorts": [s.model_dump() for s in q.sorts],
                 "groups": [g.model_dump() for g in q.groups],
             }
             Views(tables[v.table]).create(
                 v.name, v.kind, query=query, config=v.config, visibility=v.visibility
             )
-        except (QueryError, SchemaError, _Unavailable) as e:
+        except (QueryError, SchemaError, Unavailable) as e:
             result.skipped.append(f"view {v.table}/{v.name}: {_why(e)}")
 
 
@@ -414,9 +391,9 @@ def check_roles(
                     schema.field(name)
                 if perm.rows is not None:
                     try:
-                        group = FilterGroup.model_validate(_filter_dict(perm.rows, ids))
+                        group = FilterGroup.model_validate(filter_dict(perm.rows, ids))
                         Compiler(conn, schema, QueryContext(user_id=0)).group(group)
-                    except (QueryError, _Unavailable) as e:
+                    except (QueryError, Unavailable) as e:
                         raise PresetError(
                             f"The row rule of role {role.name!r} on {perm.table!r} does not "
                             f"work: {_why(e)}"
