@@ -36,6 +36,7 @@ import datetime as dt
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -116,17 +117,20 @@ def generate(path: Path, rows: int) -> None:
 def add_dimension(path: Path, rows: int) -> None:
     """Write the sheet's used range as its <dimension>, as Excel saves it (openpyxl's write-only
     mode cannot know it up front and leaves it out): with it, the import scans the sheet's
-    values while they are still being parsed."""
+    values while they are still being parsed. The part is copied a megabyte at a time, so that
+    this process stays small (each run is a child of it)."""
     part = "xl/worksheets/sheet1.xml"
     moved = path.with_suffix(".tmp")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == part:
-                at = data.index(b"<sheetViews>")
-                ref = f'<dimension ref="A1:T{rows + 1}"/>'.encode()
-                data = data[:at] + ref + data[at:]
-            dst.writestr(item, data)
+            if item.filename != part:
+                dst.writestr(item, src.read(item.filename))
+                continue
+            with src.open(item) as f, dst.open(part, "w", force_zip64=True) as out:
+                head = f.read(1 << 16)
+                at = head.index(b"<sheetViews>")
+                out.write(head[:at] + f'<dimension ref="A1:T{rows + 1}"/>'.encode() + head[at:])
+                shutil.copyfileobj(f, out, 1 << 20)
     moved.replace(path)
 
 

@@ -238,10 +238,15 @@ class PhoneType(_CheckedText):
         # changes, are kept when the phone pattern takes them; numbers a spreadsheet stored
         # for phone numbers become their digits first
         kinds = set(map(type, values))
+        numbers: list[int] | None = None
         if kinds == {float} and all(map(float.is_integer, values)):
-            values = list(map(str, map(int, values)))
+            numbers = list(map(int, values))
         elif kinds == {int}:
-            values = list(map(str, values))
+            numbers = list(values)
+        if numbers is not None:
+            values = list(map(str, numbers))
+            if min(numbers) >= 100 and max(numbers) < 10**31:  # 3 to 31 digits, nothing else
+                return values
         found = _filled_strings(values)
         if found is None:
             return None

@@ -36,6 +36,9 @@ from .spool import Columns, Packed, Sink, Spool, pack, write_at
 
 MIN_BYTES = 8 << 20  # sheet parts (uncompressed) from this size on are parsed by two processes
 IN_FLIGHT = 2  # chunks given to the helper and not yet answered, at most
+# ... while another thread scans the chunks parsed so far: this process's time goes to that
+# scan, so the helper is given more of the parse
+IN_FLIGHT_SCANNED = 6
 ENV = "TESSERA_IMPORT_HELPERS"  # "0" turns helpers off
 
 
@@ -162,7 +165,8 @@ class Pipeline:
         """Parse `chunk` here or have it parsed; returns the row reached by the chunks that
         went into the spool (0 if none did)."""
         helper = self.helper
-        if helper.alive and helper.in_flight < IN_FLIGHT:
+        most = IN_FLIGHT_SCANNED if spool.followers else IN_FLIGHT
+        if helper.alive and helper.in_flight < most:
             helper.give(chunk)
             self.slots.append(chunk)
         elif not self.slots:
@@ -170,7 +174,7 @@ class Pipeline:
         else:
             held = _Held()
             self.slots.append((self.parse(chunk, held), held.packed))
-        return self._settle(spool, wait=len(self.slots) > IN_FLIGHT + 1)
+        return self._settle(spool, wait=len(self.slots) > most + 1)
 
     def finish(self, spool: Spool) -> int:
         return self._settle(spool, wait=True)

@@ -193,13 +193,12 @@ class Inferrer:
             if len(s.distinct) > DISTINCT_KEPT:
                 s.distinct_overflow = True
                 s.distinct = {}
-        kinds = set(map(type, counts))
-        by_type: dict[type, list[Any]] = {}
-        if len(kinds) == 1:
-            by_type[kinds.pop()] = list(counts)
-        else:
-            for v in counts:
-                by_type.setdefault(type(v), []).append(v)
+        kinds = list(dict.fromkeys(map(type, counts)))  # in the order first seen
+        by_type: dict[type, list[Any]] = (
+            {kinds[0]: list(counts)}
+            if len(kinds) == 1
+            else {k: [v for v in counts if type(v) is k] for k in kinds}
+        )
         # how many cells hold the given values: their number when every value is distinct
         weigh: Callable[[list[Any]], int] = (
             len if len(counts) == n else lambda vs: sum(map(counts.__getitem__, vs))
@@ -212,7 +211,12 @@ class Inferrer:
             elif kind is int or kind is float:
                 self._numbers(s, kind, values, weigh)
             elif kind is dt.datetime:
-                midnight = weigh([v for v in values if v.time() == MIDNIGHT])
+                times = list(map(dt.datetime.time, values))
+                midnight = (
+                    times.count(MIDNIGHT)
+                    if weigh is len
+                    else weigh(list(compress(values, map(MIDNIGHT.__eq__, times))))
+                )
                 s.dates += midnight
                 s.datetimes += weigh(values) - midnight
             elif kind is dt.date:

@@ -74,6 +74,7 @@ class Spool:
         self.changed = threading.Condition()
         self.done = self.closed = False
         self.followed = 0  # rows the follower has read
+        self.followers = 0  # readers following the spool now
         self.watcher: Callable[[Spool], None] | None = None  # told of each chunk placed
 
     def add(self, first: int, n: int, columns: Columns, present: list[int]) -> None:
@@ -110,21 +111,27 @@ class Spool:
         another thread than the one writing): its columns from `base` on, as many as it has,
         and a block of empty rows where rows are missing. `followed` tells how far it read."""
         i = at = 0
-        while True:
+        with self.changed:
+            self.followers += 1
+        try:
+            while True:
+                with self.changed:
+                    while i >= len(self.segments) and not self.done:
+                        self.changed.wait()
+                    if i >= len(self.segments) or self.closed:
+                        break
+                    fd, offset, length = self.segments[i]
+                    blob = os.pread(fd, length, offset)  # under the lock: no file closes now
+                i += 1
+                first, n, stored = marshal.loads(blob)
+                if first > at:
+                    yield at, [[""] * (first - at)]
+                columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:]]
+                yield first, columns or [[""] * n]
+                at = self.followed = first + n
+        finally:
             with self.changed:
-                while i >= len(self.segments) and not self.done:
-                    self.changed.wait()
-                if i >= len(self.segments) or self.closed:
-                    break
-                fd, offset, length = self.segments[i]
-                blob = os.pread(fd, length, offset)  # under the lock: no file closes meanwhile
-            i += 1
-            first, n, stored = marshal.loads(blob)
-            if first > at:
-                yield at, [[""] * (first - at)]
-            columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:]]
-            yield first, columns or [[""] * n]
-            at = self.followed = first + n
+                self.followers -= 1
 
     def attach(self, file: IO[bytes]) -> None:
         """Another file the spool's chunks lie in, closed with the spool."""
