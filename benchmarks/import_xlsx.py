@@ -157,7 +157,9 @@ def child(mode: str, path: str, db_path: str) -> dict[str, Any]:
         return {"seconds": seconds, "cpu": cpu, "rows": n, "peak_mb": _peak_mb(), **_helper(peaks)}
     else:
         import engine
-        from engine.imports import import_file
+        from engine.imports import import_file, plan_source, run_import
+
+        assert plan_source and run_import  # their modules loaded before the clock starts
 
         peaks = _watch_helpers()
         db = engine.connect(f"sqlite:///{db_path}")

@@ -220,28 +220,30 @@ class SheetReader:
     def _templated(self, chunk: bytes, spool: Sink) -> int | None:
         """Rows numbered without gaps that are all written alike (the same cells, styles and
         forms, as programs write them): one regular expression made from the first row reads
-        a whole row a match, its values a group each. Every row matching, and the chunk
-        holding no tag the matches do not account for, proves the chunk is in that form."""
-        n = chunk.count(b"<row ")
+        a whole row a match, its values a group each. The chunk holding no tag but those of
+        the matches (each match has the template's tags, and matches do not overlap) proves
+        every row of it is in that form."""
+        tags = chunk.count(b"<")
         template = self.template
         matches: list[tuple[bytes, ...]] = []
         for _attempt in range(2):
             if template is not None:
                 matches = template.pattern.findall(chunk)
-                if len(matches) == n:
+                if len(matches) * template.tags == tags:
                     break
             made = self._template(chunk)
             if made is None or (template is not None and made.pattern == template.pattern):
                 template = None
                 break
             template = made
-        if template is None or not n or len(matches) != n:
+        n = len(matches)
+        if template is None or not n or n * template.tags != tags:
             self.misses += 1
             return None
         self.template = template
         self.misses = 0
         first, last = int(matches[0][0]), int(matches[-1][0])
-        if last - first != n - 1 or chunk.count(b"<") != n * template.tags:
+        if last - first != n - 1:
             return None
         values = list(zip(*matches, strict=True))
         width = template.columns[-1] + 1
@@ -261,7 +263,7 @@ class SheetReader:
         end = chunk.find(self.row_end, head.end())
         if end < 0:
             return None
-        parts = [rb'<row r="(\d+)"[^>]*>']
+        parts = [rb'<row r="(\d++)"[^>]*+>']
         columns: list[int] = []
         attrs: list[bytes] = []
         tags = 2
@@ -275,7 +277,7 @@ class SheetReader:
             col = _LETTERS[letters.decode()]
             if columns and col <= columns[-1]:
                 return None
-            cell = b'<c r="' + letters + rb'\d+"' + re.escape(a) + b">"
+            cell = b'<c r="' + letters + rb'\d++"' + re.escape(a) + b">"
             if closed:
                 if v or inline or empty:
                     return None
@@ -283,9 +285,9 @@ class SheetReader:
             elif (kind == "inlineStr") != (inline is not None):
                 return None
             elif inline is not None:
-                cell, tags = cell + rb"<is><t>([^<]*)</t></is></c>", tags + 6
+                cell, tags = cell + rb"<is><t>([^<]*+)</t></is></c>", tags + 6
             elif v is not None:
-                cell, tags = cell + rb"<v>([^<]*)</v></c>", tags + 4
+                cell, tags = cell + rb"<v>([^<]*+)</v></c>", tags + 4
             elif empty is not None:
                 cell, tags = cell + rb"()</c>", tags + 2
             else:
