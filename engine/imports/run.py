@@ -68,7 +68,7 @@ def run_import(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
-    batch: int = 5000,
+    batch: int = 10_000,
 ) -> ImportResult:
     """Import `source` into `base` (an engine Base) as `plan` says; `db` is the engine Database
     acting as the importing user. Returns what was done and the report."""
