@@ -18,6 +18,7 @@ the spool file's descriptor and the reader's state, then raw chunks; answers are
 
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import queue
@@ -240,8 +241,12 @@ def _reply(value: Any) -> None:
 
 
 def main() -> None:
+    from .collect import BULK_THRESHOLD
     from .sheetdata import SheetReader
     from .xlsx import Book
+
+    first_gen, *older = gc.get_threshold()  # this process only parses: see `collect`
+    gc.set_threshold(max(first_gen, BULK_THRESHOLD), *older)
 
     stream = sys.stdin.buffer
     first = _frame(stream)

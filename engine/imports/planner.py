@@ -13,6 +13,7 @@ from ..exports import META_SHEET, sheet_title
 from ..fields import REGISTRY, field_type
 from ..names import name_key
 from .ahead import Ahead
+from .collect import fewer_collections
 from .guard import ImportRefused, Limits
 from .guess import guess
 from .infer import KEY_HINT, ColumnStats
@@ -98,6 +99,7 @@ class Source:
         self.close()
 
 
+@fewer_collections()
 def plan_source(
     source: Source,
     *,

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import Problem, TesseraError, ValidationError, ValueProblem
 from ..names import name_key
+from .collect import fewer_collections
 from .guard import ImportRefused
 from .infer import EXCEL_EPOCH, JUNK_WORDS
 from .layout import Layout
@@ -60,6 +61,7 @@ class _DryRun(Exception):
     pass
 
 
+@fewer_collections()
 def run_import(
     db: Any,
     base: Any,
