@@ -328,6 +328,14 @@ def test_a_broken_chunk_given_to_the_helper_is_refused_as_without_it(
 ) -> None:
     rows = _mixed_rows(3000).replace('<row r="2500">', '<row r="2500"><c r="A2500"><v>1</c>')
     path = raw_workbook(tmp_path / "broken.xlsx", rows, shared=["<t>a</t>"] * 3)
+    started: list[helper.Helper] = []
+    made = helper.Helper.__init__
+
+    def spy(self: helper.Helper, out: Any) -> None:
+        made(self, out)
+        started.append(self)
+
+    monkeypatch.setattr(helper.Helper, "__init__", spy)
     said = []
     for helped in (False, True):
         monkeypatch.setattr(helper, "wanted", lambda size, helped=helped: helped)
@@ -335,3 +343,4 @@ def test_a_broken_chunk_given_to_the_helper_is_refused_as_without_it(
             _read(path)
         said.append(str(refused.value))
     assert said[0] == said[1]
+    assert len(started) == 1 and started[0].proc.poll() is not None  # no helper left running

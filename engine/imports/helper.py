@@ -124,6 +124,10 @@ class Helper:
         return out
 
     def close(self) -> None:
+        """End the helper: told to when every chunk was answered, stopped at once when some
+        were not (the parse failed here, so their answers are of no use)."""
+        if self.in_flight > 0:
+            self.proc.kill()
         self.outbox.put(None)
         self.sender.join(timeout=5)
         try:
