@@ -8,8 +8,7 @@ report with its row number, column, value and reason, so nothing is lost."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,17 +17,15 @@ from ..errors import Problem, TesseraError, ValidationError, ValueProblem
 from ..names import name_key
 from .collect import fewer_collections
 from .guard import ImportRefused
-from .infer import EXCEL_EPOCH, JUNK_WORDS
 from .layout import Layout
 from .plan import ColumnPlan, ImportPlan, SheetPlan
 from .planner import Source, check_types
 from .readers import Sheet
 from .report import Entry, Report
 from .scan import Progress, column_chunks
+from .values import as_text, converter
 
 HOLD = {"required", "not_unique", "unique"}  # problems a companion field cannot solve
-TEXT_TYPES = {"text", "long_text", "email", "url", "phone", "single_select", "multiple_select"}
-Convert = Callable[[Sequence[Any]], list[Any]]
 
 
 @dataclass
@@ -147,114 +144,6 @@ def _options(c: ColumnPlan, plan: ImportPlan) -> dict[str, Any]:
     return options
 
 
-# --- values -------------------------------------------------------------------------------------
-def _as_text(v: Any) -> Any:
-    if type(v) is str:
-        return v
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, dt.date | dt.time):
-        return v.isoformat()
-    return str(v)
-
-
-def _serial(v: Any, *, with_time: bool) -> Any:
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        moment = dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=float(v))
-        return moment if with_time else moment.date()
-    return v
-
-
-def converter(c: ColumnPlan) -> Convert:
-    """How the column's cells become the values written to its field."""
-    kind = "text" if c.link is not None and c.link.use else c.type
-    pad = c.pad
-
-    def padded(v: Any) -> Any:
-        if isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer():
-            return str(int(v)).zfill(pad or 0)
-        return _as_text(v)
-
-    if kind in ("text", "long_text"):
-        if pad:
-            return lambda col: list(map(padded, col))
-        return lambda col: (
-            list(col)
-            if _types(col) == _STR
-            else [v if type(v) is str else _as_text(v) for v in col]
-        )
-
-    def clean(col: Sequence[Any]) -> list[Any]:
-        if JUNK_WORDS.isdisjoint(col):
-            return list(col)
-        return [None if type(v) is str and v in JUNK_WORDS else v for v in col]
-
-    if pad:
-        return lambda col: [None if v is None else padded(v) for v in clean(col)]
-    if kind in ("email", "url"):
-
-        def texts(col: Sequence[Any]) -> list[Any]:
-            values = clean(col)
-            if _types(values) <= _STR_NONE:
-                return values
-            return [v if type(v) is str or v is None else _as_text(v) for v in values]
-
-        return texts
-    if kind == "number" and not c.options.get("precision"):
-        return lambda col: _whole_as_int(clean(col))
-
-    def serials(col: Sequence[Any], with_time: bool) -> list[Any]:
-        values = clean(col)
-        if set(map(type, values)).isdisjoint((int, float)):  # no serial numbers: as they are
-            return values
-        return [_serial(v, with_time=with_time) for v in values]
-
-    if kind == "date" and c.serial_dates:
-        return lambda col: serials(col, False)
-    if kind == "datetime":
-        return lambda col: serials(col, True)
-    if kind == "duration":
-        return lambda col: [
-            v.total_seconds() if isinstance(v, dt.timedelta) else v for v in clean(col)
-        ]
-    if kind in ("single_select", "multiple_select"):
-
-        def names(col: Sequence[Any]) -> list[Any]:
-            values = clean(col)
-            if _types(values) == _STR and "" not in values:
-                return values
-            return [
-                None if v is None or v == "" else v if type(v) is str else _as_text(v)
-                for v in values
-            ]
-
-        return names
-    return clean
-
-
-_STR = frozenset({str})
-_STR_NONE = frozenset({str, type(None)})
-
-
-def _types(values: Sequence[Any]) -> set[type]:
-    return set(map(type, values))
-
-
-def _whole_as_int(values: list[Any]) -> list[Any]:
-    """Whole floats as ints (a number field without decimals stores them as integers)."""
-    if _types(values) == {float}:
-        whole = list(map(float.is_integer, values))
-        if all(whole):
-            return list(map(int, values))
-        if not any(whole):
-            return values
-    return [int(v) if type(v) is float and v.is_integer() else v for v in values]
-
-
 # --- rows ---------------------------------------------------------------------------------------
 class Originals:
     """The file's values of a chunk's rows, row by row, made only for the rows asked for (a
@@ -349,7 +238,7 @@ class _Writer:
             if c is not None and p.code not in HOLD and self.plan.on_invalid == "keep":
                 name = self.companion(c)
                 _put(batch, len(numbers), i, c.name, None)
-                _put(batch, len(numbers), i, name, _as_text(value))
+                _put(batch, len(numbers), i, name, as_text(value))
                 self.result.kept += 1
                 self.report.add(
                     Entry(
@@ -460,7 +349,7 @@ def _fill(
 def _key_text(v: Any) -> str | None:
     if v is None:
         return None
-    text = _as_text(v)
+    text = as_text(v)
     return text.strip() or None if isinstance(text, str) else None
 
 
