@@ -51,8 +51,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect
 
 import engine
-from engine import indexes
-from engine import query as engine_query
+from engine import indexes, query_counts
 from engine.model import TableSchema
 from engine.query import QueryContext, QueryResult, run
 from schemas.query import Page, QuerySpec
@@ -184,10 +183,11 @@ class Baseline:
     """The hand-written SQL of every case, run with `sqlite3` on the same file.
 
     With `same_plan`, the SQL also carries the two planner hints the engine adds when they pay
-    (see engine/query.py): `likely()` around the grid's conditions, which has SQLite read the
-    sort column's index in order instead of sorting every match of the status index, and
-    `+trashed_at` in the search count, which has it read the table instead of a whole partial
-    index and every row it points to. Without, it is the SQL as one would write it."""
+    (see engine/query_plan.py and engine/query_counts.py): `likely()` around the grid's
+    conditions, which has SQLite read the sort column's index in order instead of sorting every
+    match of the status index, and `+trashed_at` in the search count, which has it read the table
+    instead of a whole partial index and every row it points to. Without, it is the SQL as one
+    would write it."""
 
     def __init__(self, path: Path, schema: TableSchema, *, same_plan: bool = False) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -322,12 +322,12 @@ def _ratio(a: float, b: float) -> float:
 
 @contextmanager
 def count_cache(on: bool) -> Iterator[None]:
-    saved = getattr(engine_query, "COUNT_CACHE", None)
-    engine_query.COUNT_CACHE = on  # type: ignore[attr-defined]
+    saved = query_counts.COUNT_CACHE
+    query_counts.COUNT_CACHE = on
     try:
         yield
     finally:
-        engine_query.COUNT_CACHE = saved  # type: ignore[attr-defined]
+        query_counts.COUNT_CACHE = saved
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import event, func, select
 
 import engine
 from engine import query as engine_query
+from engine import query_counts
 from engine.indexes import ensure_indexes
 from engine.model import load_table
 from engine.query import QueryResult, run
@@ -162,9 +163,9 @@ def test_counting_without_a_whole_index(
     spec = QuerySpec(search="张伟", page=Page(size=1000))
     found = result(table, spec)
     assert found.total == len(found.records) == 28
-    monkeypatch.setattr(engine_query, "COUNT_CACHE", False)
+    monkeypatch.setattr(query_counts, "COUNT_CACHE", False)
     for whole in (True, False):
-        monkeypatch.setattr(engine_query, "_reads_whole_index", lambda *a, w=whole: w)
+        monkeypatch.setattr(query_counts, "_reads_whole_index", lambda *a, w=whole: w)
         assert result(table, spec).total == 28
     if table.db.engine.dialect.name == "sqlite":
         monkeypatch.undo()
