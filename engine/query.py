@@ -9,7 +9,7 @@ This module is the public entry (`run`, `Compiler`, `QueryContext`, `QueryResult
 parts live beside it: `query_keyset` (the keyset condition and page tokens), `query_pages` (a
 page's SELECT and the reading of its rows), `query_counts` (the count cache, `remembered`) and
 `query_plan` (the page's plan on SQLite). The names other modules and tests use are importable
-from here too; COUNT_CACHE is read in `query_counts`: switch it off there.
+from here too, but for `query_counts.COUNT_CACHE`, which is switched there.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from .aggregates import aggregate_columns, read_aggregates
 from .dates import Clock
 from .errors import NotFound, QueryError
 from .model import FieldDef, TableSchema
-from .query_counts import COUNT_CACHE as COUNT_CACHE
 from .query_counts import _reads_whole_index as _reads_whole_index
 from .query_counts import count
 from .query_counts import remembered as remembered
