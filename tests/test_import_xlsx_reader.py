@@ -7,6 +7,8 @@ and cells, merged ranges, wrong dimensions; read in small pieces so chunks end a
 from __future__ import annotations
 
 import datetime as dt
+import marshal
+import os
 from pathlib import Path
 from typing import Any
 
@@ -263,15 +265,19 @@ def _mixed_rows(count: int) -> str:
     return "".join(out)
 
 
-def _read(path: Path) -> tuple[list[list[Any]], tuple[int, int, int], int]:
-    """The sheet's rows, its extent, and how many chunks a helper process parsed."""
+def _read(path: Path) -> tuple[list[list[Any]], tuple[int, int, int], int, int]:
+    """The sheet's rows, its extent, how many chunks a helper process parsed, and how many of
+    those hold a column of shared strings as their indexes (which the spool resolves)."""
     book = Workbook(path, Limits())
     try:
         got = book.sheet("S")
         spool = book._spools[-1]
         own = spool.file.fileno()
-        helped = sum(1 for fd, _o, _n in spool.segments if fd != own)
-        return list(got.rows()), (got.col_base, got.width, got.height), helped
+        helped = [(fd, o, n) for fd, o, n in spool.segments if fd != own]
+        stored = [marshal.loads(os.pread(fd, n, o))[2] for fd, o, n in helped]
+        indexed = sum(any(isinstance(c, tuple) and c[0] == "s" for c in cols) for cols in stored)
+        extent = (got.col_base, got.width, got.height)
+        return list(got.rows()), extent, len(helped), indexed
     finally:
         book.close()
 
@@ -292,11 +298,12 @@ def test_a_helper_process_parses_chunks_and_the_rows_are_the_same(
         formats=["yyyy-mm-dd hh:mm"],
     )
     monkeypatch.setattr(helper, "wanted", lambda size: False)
-    alone, extent, helped = _read(path)
+    alone, extent, helped, _indexed = _read(path)
     assert helped == 0
     monkeypatch.setattr(helper, "wanted", lambda size: True)
-    shared, shared_extent, helped = _read(path)
+    shared, shared_extent, helped, indexed = _read(path)
     assert helped > 10  # the helper took its share of the chunks
+    assert indexed > 5  # and left the shared strings to this process
     assert typed(shared) == typed(alone) == typed(calamine_rows(path)[0])
     assert shared_extent == extent
 
@@ -317,7 +324,7 @@ def test_a_helper_that_dies_midway_loses_no_row(
             self.proc.kill()
 
     monkeypatch.setattr(helper.Helper, "give", give)
-    rows, _extent, helped = _read(path)
+    rows, _extent, helped, _indexed = _read(path)
     assert len(handed) >= 6 and 0 < helped < len(handed)
     assert typed(rows) == typed(calamine_rows(path)[0])
 

@@ -162,6 +162,7 @@ class Pipeline:
         spool.attach(out)  # closed with the spool, which reads the helper's chunks from it
         self.helper = Helper(out)
         self.slots: deque[bytes | tuple[int, list[Packed]]] = deque()
+        self.first = True
 
     def start(self, state: tuple[Any, ...]) -> None:
         self.helper.start(self.path, state)
@@ -171,7 +172,9 @@ class Pipeline:
         went into the spool (0 if none did)."""
         helper = self.helper
         most = IN_FLIGHT_SCANNED if spool.followers else IN_FLIGHT
-        if helper.alive and helper.in_flight < most:
+        first, self.first = self.first, False
+        # the first chunk (the header, usually unlike the rows below it) is parsed here
+        if not first and helper.alive and helper.in_flight < most:
             helper.give(chunk)
             self.slots.append(chunk)
         elif not self.slots:
@@ -261,6 +264,7 @@ def main() -> None:
     reader = SheetReader(book)
     reader.prefix, reader.wrap = prefix, (wrap_open, wrap_close)
     reader.close_tag, reader.row_end = close_tag, row_end
+    reader.defer_shared = True  # the importing process holds the shared strings, not both
     sink = _FileSink(fd)
     while (chunk := _frame(stream)) is not None:
         try:

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element, fromstring
 
 from . import cells
 from .cells import Format
-from .spool import Columns, Sink, Spool
+from .spool import Columns, SharedRefs, Sink, Spool
 
 if TYPE_CHECKING:
     from .helper import Pipeline
@@ -116,6 +116,7 @@ class SheetReader:
         self.template: Template | None = None
         self.misses = 0  # chunks in a row whose rows the template did not fit
         self.close_tag = self.row_end = b""
+        self.defer_shared = False  # columns of shared strings kept as their indexes
 
     def run(
         self,
@@ -382,6 +383,8 @@ class SheetReader:
             if kind == "n" and b"" not in raw:
                 return cells.numbers(raw, fmt, book.date1904, self.seen[fmt]), n - 1
             if kind == "s" and b"" not in raw:
+                if self.defer_shared:
+                    return SharedRefs(map(int, raw)), n - 1
                 return list(map(book.shared.__getitem__, map(int, raw))), n - 1
             if kind == "inlineStr":
                 return cells.texts(_decode(raw), trim=True), n - 1

@@ -12,12 +12,17 @@ import os
 import pickle
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
 PLAIN = (str, float, bool, int)  # what marshal stores; other columns (dates) are pickled
 Columns = list[list[Any]]
+
+
+class SharedRefs(list[int]):
+    """A column of shared strings given as their indexes (by a parse helper, which so never
+    loads the workbook's shared strings): the spool gives the strings when it is read."""
 
 
 class Sink(Protocol):
@@ -43,7 +48,11 @@ def pack(first: int, n: int, columns: Columns, present: list[int]) -> Packed:
     filled = [c for c, last in enumerate(present) if last >= 0]
     height = max((first + present[c] + 1 for c in filled), default=0)
     stored = [
-        col if all(map(PLAIN.__contains__, set(map(type, col)))) else pickle.dumps(col, 5)
+        ("s", list(col))
+        if isinstance(col, SharedRefs)
+        else col
+        if all(map(PLAIN.__contains__, set(map(type, col))))
+        else pickle.dumps(col, 5)
         for col in columns
     ]
     blob = marshal.dumps((first, n, stored))
@@ -76,6 +85,7 @@ class Spool:
         self.followed = 0  # rows the follower has read
         self.followers = 0  # readers following the spool now
         self.watcher: Callable[[Spool], None] | None = None  # told of each chunk placed
+        self.strings: Callable[[], Sequence[str]] | None = None  # the shared strings, loaded
 
     def add(self, first: int, n: int, columns: Columns, present: list[int]) -> None:
         self.append(pack(first, n, columns, present))
@@ -126,7 +136,7 @@ class Spool:
                 first, n, stored = marshal.loads(blob)
                 if first > at:
                     yield at, [[""] * (first - at)]
-                columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:]]
+                columns = list(map(self._column, stored[base:]))
                 yield first, columns or [[""] * n]
                 at = self.followed = first + n
         finally:
@@ -172,7 +182,7 @@ class Spool:
             take = min(n, height - first)
             if take <= 0:
                 continue
-            columns = [pickle.loads(c) if isinstance(c, bytes) else c for c in stored[base:end]]
+            columns = list(map(self._column, stored[base:end]))
             columns += [[""] * n for _ in range(width - len(columns))]
             if take < n:
                 columns = [c[:take] for c in columns]
@@ -180,6 +190,17 @@ class Spool:
             at = first + take
         if at < height:
             yield at, [[""] * (height - at) for _ in range(width)]
+
+    def _column(self, stored: Any) -> list[Any]:
+        """A column as stored: a list as it is, a pickled one, or ("s", indexes of shared
+        strings)."""
+        if isinstance(stored, list):
+            return stored
+        if isinstance(stored, bytes):
+            column: list[Any] = pickle.loads(stored)
+            return column
+        assert self.strings is not None, "a spool of shared strings' indexes knows the strings"
+        return list(map(self.strings().__getitem__, stored[1]))
 
     def close(self) -> None:
         with self.changed:

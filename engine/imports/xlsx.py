@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -69,6 +70,7 @@ class Book:
                     self.sheets.append(SheetPart(el.get("name", ""), part))
         self.formats = self._styles() if "xl/styles.xml" in names else []
         self._shared: list[str] | None = None
+        self._shared_lock = threading.Lock()
         self._shared_part = "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None
         self._kinds: dict[str, Kind] = {}
 
@@ -98,15 +100,19 @@ class Book:
 
     @property
     def shared(self) -> list[str]:
-        if self._shared is None:
-            self._shared = []
-            if self._shared_part is not None:
-                with self.zip.open(self._shared_part) as f:
-                    for _event, el in iterparse(f, events=("end",)):
-                        if local(el.tag) == "si":
-                            self._shared.append(rich_text(el))
-                            el.clear()
-        return self._shared
+        """The shared strings, read when first asked for (by the parsing thread, or by a scan
+        reading a helper's chunks in another)."""
+        with self._shared_lock:
+            if self._shared is None:
+                strings: list[str] = []
+                if self._shared_part is not None:
+                    with self.zip.open(self._shared_part) as f:
+                        for _event, el in iterparse(f, events=("end",)):
+                            if local(el.tag) == "si":
+                                strings.append(rich_text(el))
+                                el.clear()
+                self._shared = strings
+            return self._shared
 
     def kind(self, attrs: str) -> Kind:
         k = self._kinds.get(attrs)
@@ -130,6 +136,7 @@ class Book:
         part = next(s.part for s in self.sheets if s.name == name)
         reader = SheetReader(self)
         spool = Spool()
+        spool.strings = lambda: self.shared
         pipeline = None
         try:
             if self.path is not None and helper.wanted(self.zip.getinfo(part).file_size):
@@ -138,6 +145,8 @@ class Book:
                     spool.watcher = watcher
             with self.zip.open(part) as f:
                 merged = reader.run(f, spool, progress, pipeline)
+            if pipeline is not None:  # the helper's chunks name shared strings by index
+                _ = self.shared  # read them while the file is open
         except (ParseError, IndexError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
             spool.close()
             raise SheetError(str(e)) from None
