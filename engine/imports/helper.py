@@ -151,9 +151,10 @@ class _Held:
 
 
 class Pipeline:
-    """Chunks of one worksheet shared between this process and a helper: the helper is given
-    a chunk whenever it has fewer than IN_FLIGHT, this process parses the others, and every
-    chunk goes into the spool in the order of the sheet."""
+    """Chunks of one worksheet shared between this process and a helper: but for the first,
+    the helper is given a chunk whenever it has fewer than IN_FLIGHT (IN_FLIGHT_SCANNED while
+    a scan follows the spool), this process parses the others, and every chunk goes into the
+    spool in the order of the sheet."""
 
     def __init__(self, path: str, parse: Callable[[bytes, Sink], int], spool: Spool) -> None:
         self.path = path
