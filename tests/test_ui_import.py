@@ -13,6 +13,8 @@ import pytest
 from openpyxl import load_workbook
 
 import engine
+from engine.imports import helper, sheetdata
+from engine.imports.ahead import Ahead
 from server import import_jobs
 from tests.import_helpers import workbook
 from tests.ui_helpers import UI, Node, parse, sign_in, words
@@ -169,6 +171,47 @@ def test_upload_preview_override_import_report(ui: UI, app_db: engine.Database, 
     assert not kept.parent.exists()  # the uploaded file is gone once the import ended
     # the finished job's page shows the result, not the preview again
     assert ui.page(url).first("form", "import-preview") is None
+
+
+def test_a_large_sheet_goes_through_the_wizard_with_the_helper_and_the_early_scan(
+    ui: UI, app_db: engine.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wizard plans and imports in the server's own threads; a sheet parsed with a helper
+    process and scanned while parsed gives the same preview and rows as any other."""
+    monkeypatch.setattr(sheetdata, "READ_BYTES", 4096)  # many chunks
+    monkeypatch.setattr(helper, "wanted", lambda size: True)
+    used: list[bool] = []
+    outcome = Ahead.outcome
+
+    def spy(self: Ahead, sheet: Any) -> Any:
+        found = outcome(self, sheet)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(Ahead, "outcome", spy)
+    rows: list[list[Any]] = [["订单号", "手机", "金额", "城市"]]
+    rows += [[f"SO{i:05d}", 13800000000 + i, i * 1.5, ["北京", "上海"][i % 2]] for i in range(3000)]
+    path = workbook(tmp_path / "大表.xlsx", {"订单": rows})
+    base = app_db.create_base("批量")
+    r = upload(ui, base, "大表.xlsx", path.read_bytes())
+    assert r.status_code == 204, r.text
+    token = r.headers["HX-Redirect"].rsplit("/", 1)[1]
+    preview = ui.page(r.headers["HX-Redirect"])
+    assert used == [True]  # scanned while parsed
+    assert "共 3000 行" in words(preview.one("fieldset", "import-sheet").one("legend").text)
+    form = form_values(preview.one("form", "import-preview"))
+    r = ui.post(f"/imports/{token}/run", form)
+    assert r.status_code == 200, r.text
+    assert "新增 3000 条" in words(wait(ui, token).text)
+    table = base.table("订单")
+    assert {f.name: f.type_name for f in table.fields} == {
+        "订单号": "text",
+        "手机": "phone",
+        "金额": "number",
+        "城市": "single_select",
+    }
+    assert table.count() == 3000
+    assert table.all(limit=1)[0].fields["手机"] == "13800000000"
 
 
 def row_name(row: Node, part: str) -> str:
