@@ -1,7 +1,8 @@
 """Tessera's engine: tables, typed fields, validation, records — no HTTP, no HTML."""
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .lazy import loader
 
 if TYPE_CHECKING:
     from .api import Base, Database, Table, connect
@@ -38,13 +39,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = loader(__name__, _WHERE)
 
 
 __all__ = [

@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..lazy import loader
 
 if TYPE_CHECKING:
     from .guard import ImportRefused, Limits
@@ -46,13 +47,7 @@ _WHERE = {  # loaded when first used: the parse helper process loads only the .x
 }
 
 
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = loader(__name__, _WHERE)
 
 
 def import_file(
