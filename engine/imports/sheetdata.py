@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import repeat
 from typing import IO, TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, fromstring
 
 from . import cells
 from .cells import Format
+from .rowtemplate import Template, row_template
 from .spool import Columns, SharedRefs, Sink, Spool
 
 if TYPE_CHECKING:
@@ -32,11 +32,6 @@ _VALUE = re.compile(rb'<c r="[A-Z]{1,3}\d+"[^>]*>(?:<v>|<is><t>)?([^<]*)')
 _ATTRS = re.compile(rb'<c r="[A-Z]{1,3}\d+"([^>]*)>')
 _CELL_AT = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"([^>]*)>(?:<v>|<is><t>)?([^<]*)')
 _ROW = re.compile(rb'<row r="(\d+)"')
-_ROW_OPEN = re.compile(rb'<row r="\d+"[^>]*>')
-# one cell in a form a row template can repeat: self-closed, or a plain value, or nothing
-_FORM = re.compile(
-    rb'<c r="([A-Z]{1,3})\d+"([^>]*)>(?:(<v>)[^<]*</v></c>|(<is><t>)[^<]*</t></is></c>|(</c>))?'
-)
 _DIGITS = frozenset(b"0123456789")
 _ROOT = re.compile(r"<(([\w.-]+:)?worksheet)\b[^>]*>")
 _SHEET_DATA = re.compile(rb"<((?:[\w.-]+:)?sheetData)\b[^>]*?(/?)>")
@@ -48,17 +43,6 @@ STRING_KINDS = ("s", "inlineStr", "str")
 
 Kind = tuple[str, Format, bool]  # type attribute, number format of the style, self-closed
 Merged = list[tuple[int, int, int, int]]
-
-
-@dataclass
-class Template:
-    """A row's shape: what matches such a row (its number, then a group for each cell's
-    value), the cells' columns and attributes, and the tags a row has."""
-
-    pattern: re.Pattern[bytes]
-    columns: list[int]
-    attrs: list[bytes]
-    tags: int
 
 
 class SheetError(ValueError):
@@ -232,7 +216,7 @@ class SheetReader:
                 matches = template.pattern.findall(chunk)
                 if len(matches) * template.tags == tags:
                     break
-            made = self._template(chunk)
+            made = row_template(chunk, self.row_end, self._kind, _LETTERS)
             if made is None or (template is not None and made.pattern == template.pattern):
                 template = None
                 break
@@ -254,53 +238,6 @@ class SheetReader:
             columns[col], present[col] = self._column([attrs] * n, values[j + 1], {attrs})
         spool.add(first - 1, n, columns, present)
         return last
-
-    def _template(self, chunk: bytes) -> Template | None:
-        """The template of the chunk's first row, if its cells are all in a form it can
-        repeat and in order of column."""
-        head = _ROW_OPEN.search(chunk)
-        if head is None:
-            return None
-        end = chunk.find(self.row_end, head.end())
-        if end < 0:
-            return None
-        parts = [rb'<row r="(\d++)"[^>]*+>']
-        columns: list[int] = []
-        attrs: list[bytes] = []
-        tags = 2
-        at = head.end()
-        while at < end:
-            m = _FORM.match(chunk, at, end)
-            if m is None:
-                return None
-            letters, a, v, inline, empty = m.groups()
-            kind, _fmt, closed = self._kind(a)
-            col = _LETTERS[letters.decode()]
-            if columns and col <= columns[-1]:
-                return None
-            cell = b'<c r="' + letters + rb'\d++"' + re.escape(a) + b">"
-            if closed:
-                if v or inline or empty:
-                    return None
-                cell, tags = cell + b"()", tags + 1
-            elif (kind == "inlineStr") != (inline is not None):
-                return None
-            elif inline is not None:
-                cell, tags = cell + rb"<is><t>([^<]*+)</t></is></c>", tags + 6
-            elif v is not None:
-                cell, tags = cell + rb"<v>([^<]*+)</v></c>", tags + 4
-            elif empty is not None:
-                cell, tags = cell + rb"()</c>", tags + 2
-            else:
-                return None
-            parts.append(cell)
-            columns.append(col)
-            attrs.append(a)
-            at = m.end()
-        if not columns:
-            return None
-        parts.append(re.escape(self.row_end))
-        return Template(re.compile(b"".join(parts)), columns, attrs, tags)
 
     def _dense(self, chunk: bytes, spool: Sink) -> int | None:
         """Rows numbered without gaps that all have cells in the same run of columns: each
